@@ -1,0 +1,81 @@
+"""Mnemo's error hierarchy.
+
+Every error a user can meet is a `MnemoError` carrying a one-line, user-facing message. Expected
+conditions (a locked store, a wrong passphrase, a full disk, a corrupt input file) derive from
+`ExpectedError`: the CLI prints the message and exits non-zero, the GUI shows it, and neither shows
+a traceback. Anything else is a bug and is reported with its traceback.
+"""
+
+from __future__ import annotations
+
+
+class MnemoError(Exception):
+    """Base class: `message` is what the user reads."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ExpectedError(MnemoError):
+    """A condition the user can act on; shown without a traceback."""
+
+    exit_code = 2
+
+
+class StoreMissingError(ExpectedError):
+    """No store exists at the given home."""
+
+
+class StoreExistsError(ExpectedError):
+    """`init` was asked to create a store where one already exists."""
+
+
+class StoreLockedError(ExpectedError):
+    """Another Mnemo process holds the write lock."""
+
+
+class KeyMissingError(ExpectedError):
+    """The data key cannot be found (keyring entry or key file missing)."""
+
+
+class WrongPassphraseError(ExpectedError):
+    """The passphrase does not unwrap the data key."""
+
+
+class PassphraseRequiredError(ExpectedError):
+    """A passphrase is needed but none was given and no terminal can ask for one."""
+
+
+class KeyringUnavailableError(ExpectedError):
+    """The OS keyring was requested but no usable backend exists."""
+
+
+class DatabaseTooNewError(ExpectedError):
+    """The database was written by a newer Mnemo."""
+
+
+class DatabaseCorruptError(ExpectedError):
+    """The database cannot be read with the data key (corrupt, or not a Mnemo store)."""
+
+
+class DiskFullError(ExpectedError):
+    """The disk (or the database's size cap) is full; nothing was committed."""
+
+
+class EmbedderMismatchError(ExpectedError):
+    """The store's vectors come from another embedder than the one configured."""
+
+
+class InvalidInputError(ExpectedError):
+    """An input file or argument is malformed."""
+
+
+class NotFoundError(ExpectedError):
+    """A memory or observation id does not exist."""
+
+
+class SettingsError(ExpectedError):
+    """The settings file is invalid."""

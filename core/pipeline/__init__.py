@@ -1,0 +1,1 @@
+"""Observation -> memories: extraction and update. The rule path works without any model."""

@@ -1,0 +1,165 @@
+"""Settings: one typed schema with defaults and a one-line description per field.
+
+Saved as JSON in the profile's config dir. Every field has a default, so a missing or partial file
+is fine; a file with a wrong type or an unknown key is refused with a message naming the key, so a
+typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import tempfile
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.errors import SettingsError
+
+
+def setting(default: Any, description: str) -> Any:
+    """A settings field with its default and a one-line description."""
+    if isinstance(default, list | dict):
+        return field(default_factory=lambda: type(default)(default), metadata={"doc": description})
+    return field(default=default, metadata={"doc": description})
+
+
+@dataclass
+class RetrievalSettings:
+    """How hybrid search fuses its rankings."""
+
+    bm25_weight: float = setting(1.0, "Weight of the full-text (BM25) ranking in the fusion.")
+    vector_weight: float = setting(1.0, "Weight of the vector (KNN) ranking in the fusion.")
+    prior_weight: float = setting(0.3, "Weight of the recency/strength prior ranking.")
+    link_weight: float = setting(0.3, "Weight of memories reached by one hop along links.")
+    rrf_k: int = setting(60, "Reciprocal-rank-fusion constant: larger flattens rank differences.")
+    candidates: int = setting(50, "How many hits each ranking contributes before fusion.")
+    link_hop_from: int = setting(5, "How many top fused hits are followed along their links.")
+    vector_max_distance: float = setting(
+        0.9, "Vector hits farther than this cosine distance are noise and are dropped."
+    )
+    recency_half_life_days: float = setting(
+        30.0, "Age in days at which the recency prior halves."
+    )
+
+
+@dataclass
+class StoreSettings:
+    """The encrypted database."""
+
+    cache_mb: int = setting(
+        256, "Page cache in MB; vectors stay decrypted in it, so search never re-decrypts."
+    )
+    import_batch_size: int = setting(200, "Lines committed per transaction during an import.")
+
+
+@dataclass
+class KeySettings:
+    """Where the database key lives."""
+
+    storage: str = setting(
+        "auto", "auto (OS keyring if usable, else passphrase), keyring, or passphrase."
+    )
+
+
+@dataclass
+class ChatSettings:
+    """How chat transcripts are read."""
+
+    user_names: list[str] = setting(
+        ["user", "me", "human"], "Speaker names that mean the person using Mnemo."
+    )
+    assistant_names: list[str] = setting(
+        ["assistant", "mnemo", "ai", "bot"], "Speaker names that mean the assistant."
+    )
+
+
+@dataclass
+class Settings:
+    """All of Mnemo's settings."""
+
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    keys: KeySettings = field(default_factory=KeySettings)
+    chat: ChatSettings = field(default_factory=ChatSettings)
+
+    @classmethod
+    def load(cls, path: Path) -> Settings:
+        """Read settings from `path`; defaults where the file or a key is absent."""
+        if not path.exists():
+            return cls()
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SettingsError(f"cannot read settings file {path}: {exc}") from exc
+        settings = _from_dict(cls, raw, "")
+        assert isinstance(settings, Settings)
+        return settings
+
+    def save(self, path: Path) -> None:
+        """Write settings atomically (temp file in the same dir, then rename)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def describe(cls: type = Settings, prefix: str = "") -> list[tuple[str, Any, str]]:
+    """(dotted name, default, description) for every setting, for `mnemo settings` and the GUI."""
+    rows: list[tuple[str, Any, str]] = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        name = f"{prefix}{f.name}"
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            rows.extend(describe(kind, name + "."))  # type: ignore[arg-type]
+        else:
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            rows.append((name, default, f.metadata.get("doc", "")))
+    return rows
+
+
+def _from_dict(cls: type, raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise SettingsError(f"settings: '{where or 'top level'}' must be an object")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(raw) - known
+    if unknown:
+        raise SettingsError(f"settings: unknown key '{where}{sorted(unknown)[0]}'")
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        kind = hints[name]
+        dotted = f"{where}{name}"
+        if dataclasses.is_dataclass(kind):
+            values[name] = _from_dict(kind, value, dotted + ".")  # type: ignore[arg-type]
+        else:
+            values[name] = _check_type(kind, value, dotted)
+    return cls(**values)
+
+
+def _check_type(kind: Any, value: Any, dotted: str) -> Any:
+    origin = typing.get_origin(kind)
+    if origin is list:
+        (item,) = typing.get_args(kind)
+        if not isinstance(value, list) or not all(isinstance(v, item) for v in value):
+            raise SettingsError(f"settings: '{dotted}' must be a list of {item.__name__}")
+        return value
+    if isinstance(kind, types.UnionType):
+        raise SettingsError(f"settings: unsupported type for '{dotted}'")
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        raise SettingsError(f"settings: '{dotted}' must be {kind.__name__}, got {value!r}")
+    return value

@@ -1,0 +1,204 @@
+"""Append-only schema migrations, applied when the store opens.
+
+Each step is a named function run in its own transaction together with its record in
+`schema_migrations` and the bump of `PRAGMA user_version`, so a crash leaves the database at a
+whole step. Steps are never edited once released: a change is a new step at the end. A database
+whose `user_version` is higher than the steps this code knows was written by a newer Mnemo and is
+refused. The vector tables depend on the embedder's dimension, so the registry of embedders is
+created here and each embedder's vec0 table is created when that embedder is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from core.errors import DatabaseTooNewError
+from core.store.connection import Connection
+
+
+def m001_observations(conn: Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE observations (
+            id          TEXT PRIMARY KEY,
+            source      TEXT NOT NULL CHECK (source IN ('chat', 'screen', 'import')),
+            external_id TEXT,
+            time        TEXT NOT NULL,
+            ts          REAL NOT NULL,
+            speaker     TEXT,
+            session     TEXT,
+            app         TEXT,
+            window      TEXT,
+            url         TEXT,
+            text        TEXT NOT NULL,
+            trust       TEXT NOT NULL CHECK (trust IN ('user', 'assistant', 'screen', 'import')),
+            frame_path  TEXT,
+            created_at  TEXT NOT NULL
+        )
+        """
+    )
+    conn.execute(
+        "CREATE UNIQUE INDEX observations_external ON observations (source, external_id) "
+        "WHERE external_id IS NOT NULL"
+    )
+    conn.execute("CREATE INDEX observations_ts ON observations (ts)")
+
+
+def m002_memories(conn: Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE memories (
+            rowid            INTEGER PRIMARY KEY,
+            id               TEXT NOT NULL UNIQUE,
+            type             TEXT NOT NULL CHECK (type IN
+                               ('core', 'episodic', 'semantic', 'procedural', 'resource', 'vault')),
+            text             TEXT NOT NULL,
+            fields           TEXT NOT NULL DEFAULT '{}',
+            valid_from       TEXT,
+            valid_to         TEXT,
+            recorded_at      TEXT NOT NULL,
+            superseded_at    TEXT,
+            event_ts         REAL NOT NULL,
+            version          INTEGER NOT NULL DEFAULT 1,
+            supersedes       TEXT REFERENCES memories (id),
+            importance       REAL NOT NULL DEFAULT 0.5,
+            strength         REAL NOT NULL DEFAULT 1.0,
+            last_recalled_at TEXT,
+            recall_count     INTEGER NOT NULL DEFAULT 0,
+            tier             TEXT NOT NULL DEFAULT 'hot' CHECK (tier IN ('hot', 'cold')),
+            status           TEXT NOT NULL DEFAULT 'active'
+                               CHECK (status IN ('active', 'quarantined', 'deleted-by-user')),
+            content_hash     TEXT NOT NULL,
+            source           TEXT NOT NULL DEFAULT '',
+            app              TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    conn.execute("CREATE INDEX memories_hash ON memories (content_hash)")
+    conn.execute("CREATE INDEX memories_event ON memories (event_ts)")
+    conn.execute("CREATE INDEX memories_supersedes ON memories (supersedes)")
+    conn.execute(
+        """
+        CREATE TABLE memory_sources (
+            memory_id      TEXT NOT NULL REFERENCES memories (id),
+            observation_id TEXT NOT NULL REFERENCES observations (id),
+            PRIMARY KEY (memory_id, observation_id)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute("CREATE INDEX memory_sources_obs ON memory_sources (observation_id)")
+    conn.execute(
+        """
+        CREATE TABLE links (
+            src        TEXT NOT NULL REFERENCES memories (id),
+            dst        TEXT NOT NULL REFERENCES memories (id),
+            kind       TEXT NOT NULL,
+            weight     REAL NOT NULL DEFAULT 1.0,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (src, dst, kind)
+        ) WITHOUT ROWID
+        """
+    )
+    conn.execute("CREATE INDEX links_dst ON links (dst)")
+
+
+def m003_fulltext(conn: Connection) -> None:
+    # External-content FTS5 over memories.text: the text is stored once, in `memories`.
+    conn.execute(
+        """
+        CREATE VIRTUAL TABLE memories_fts USING fts5 (
+            text, content='memories', content_rowid='rowid',
+            tokenize='porter unicode61 remove_diacritics 2'
+        )
+        """
+    )
+    # Deleted text must leave the index at once (forgetting), not at the next segment merge.
+    conn.execute("INSERT INTO memories_fts (memories_fts, rank) VALUES ('secure-delete', 1)")
+    conn.execute(
+        """
+        CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+            INSERT INTO memories_fts (rowid, text) VALUES (new.rowid, new.text);
+        END
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+            INSERT INTO memories_fts (memories_fts, rowid, text)
+            VALUES ('delete', old.rowid, old.text);
+        END
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+            INSERT INTO memories_fts (memories_fts, rowid, text)
+            VALUES ('delete', old.rowid, old.text);
+            INSERT INTO memories_fts (rowid, text) VALUES (new.rowid, new.text);
+        END
+        """
+    )
+
+
+def m004_embedders(conn: Connection) -> None:
+    conn.execute(
+        """
+        CREATE TABLE embedders (
+            key         TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            dim         INTEGER NOT NULL,
+            config_hash TEXT NOT NULL,
+            created_at  TEXT NOT NULL,
+            active      INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    conn.execute("CREATE UNIQUE INDEX embedders_one_active ON embedders (active) WHERE active = 1")
+
+
+Migration = tuple[str, Callable[[Connection], None]]
+
+MIGRATIONS: list[Migration] = [
+    ("m001_observations", m001_observations),
+    ("m002_memories", m002_memories),
+    ("m003_fulltext", m003_fulltext),
+    ("m004_embedders", m004_embedders),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: Connection, upto: int | None = None) -> list[str]:
+    """Apply pending steps in order (up to step `upto`, for tests); return the names applied."""
+    current = schema_version(conn)
+    if current > SCHEMA_VERSION:
+        raise DatabaseTooNewError(
+            f"this store was written by a newer Mnemo (schema {current}, this version knows "
+            f"{SCHEMA_VERSION}); update Mnemo to open it"
+        )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    applied: list[str] = []
+    target = SCHEMA_VERSION if upto is None else upto
+    for index, (name, step) in enumerate(MIGRATIONS[current:target], start=current + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(conn)
+            conn.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                (name, datetime.now(UTC).isoformat()),
+            )
+            conn.execute(f"PRAGMA user_version = {index}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(name)
+    return applied

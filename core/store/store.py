@@ -1,0 +1,760 @@
+"""The encrypted memory store.
+
+One SQLCipher database holds observations, memories (every version), their sources, links, the
+FTS5 index and the sqlite-vec vectors, so all of it is encrypted at rest. The store migrates itself
+when opened and refuses a database newer than the code. Writes go through `write()`: one writer at
+a time (a lock in-process, `BEGIN IMMEDIATE` across processes), one transaction per call however
+deeply nested, so a batch either lands whole or not at all.
+
+Vectors are keyed by the memory's rowid in the active embedder's table; a memory whose normalised
+text was embedded before reuses that vector instead of being embedded again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import (
+    EmbedderMismatchError,
+    InvalidInputError,
+    MnemoError,
+    NotFoundError,
+    StoreMissingError,
+)
+from core.memory import Link, Memory, MemoryType, Observation, Status, Tier
+from core.ports import Embedder, EmbedderIdentity
+from core.store import vectors
+from core.store.connection import Connection, DatabaseError, connect, translate
+from core.store.migrations import migrate
+
+Progress = Callable[[int, int], None]
+
+_MEMORY_COLUMNS = (
+    "rowid, id, type, text, fields, valid_from, valid_to, recorded_at, superseded_at, version, "
+    "supersedes, importance, strength, last_recalled_at, recall_count, tier, status, content_hash"
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass
+class MemoryFilter:
+    """Which memories a query may return."""
+
+    types: Sequence[MemoryType] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    sources: Sequence[str] = ()
+    apps: Sequence[str] = ()
+    include_superseded: bool = False
+    include_cold: bool = False
+
+    def states(self) -> list[int]:
+        states = [vectors.VecState.LIVE]
+        if self.include_cold:
+            states.append(vectors.VecState.COLD)
+        if self.include_superseded:
+            states.append(vectors.VecState.SUPERSEDED)
+        return [int(s) for s in states]
+
+    def clauses(self, alias: str = "m", vec: bool = False) -> tuple[str, list[Any]]:
+        """SQL conditions (joined by AND) and their parameters, for `memories` or a vec table."""
+        where: list[str] = []
+        params: list[Any] = []
+
+        def add_in(column: str, values: Sequence[Any]) -> None:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+
+        if vec:
+            add_in("state", self.states())
+            type_col, time_col, source_col, app_col = "mtype", "t", "source", "app"
+        else:
+            where.append(f"{alias}.status = 'active'")
+            if not self.include_superseded:
+                where.append(f"{alias}.superseded_at IS NULL")
+            if not self.include_cold:
+                where.append(f"{alias}.tier = 'hot'")
+            type_col, time_col = f"{alias}.type", f"{alias}.event_ts"
+            source_col, app_col = f"{alias}.source", f"{alias}.app"
+        if self.types:
+            add_in(type_col, [str(t) for t in self.types])
+        if self.since is not None:
+            where.append(f"{time_col} >= ?")
+            params.append(self.since.timestamp())
+        if self.until is not None:
+            where.append(f"{time_col} < ?")
+            params.append(self.until.timestamp())
+        if self.sources:
+            add_in(source_col, list(self.sources))
+        if self.apps:
+            add_in(app_col, list(self.apps))
+        return " AND ".join(where) or "1", params
+
+
+@dataclass
+class StoredMemory:
+    """A memory as read back, with its internal rowid (the key of its vector and FTS row)."""
+
+    rowid: int
+    memory: Memory
+
+
+class Store:
+    """Observations, memories, links and vectors in one encrypted SQLite database."""
+
+    def __init__(self, conn: Connection, path: Path, embedder: Embedder) -> None:
+        self.conn = conn
+        self.path = path
+        self.embedder = embedder
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._vec_table = vectors.table_name(embedder.identity)
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        key: bytes | None,
+        embedder: Embedder,
+        *,
+        create: bool = False,
+        cache_mb: int = 256,
+    ) -> Store:
+        """Open the store at `path` (creating it if `create`), migrate it, check the embedder."""
+        if not path.exists() and not create:
+            raise StoreMissingError(f"no Mnemo database at {path}: run 'mnemo init' first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = connect(path, key, cache_mb)
+        try:
+            migrate(conn)
+            store = cls(conn, path, embedder)
+            store._check_embedder()
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _check_embedder(self) -> None:
+        wanted = self.embedder.identity
+        current = vectors.active_embedder(self.conn)
+        if current is None:
+            with self.write():
+                vectors.register(self.conn, wanted, activate=True)
+        elif current != wanted:
+            raise EmbedderMismatchError(
+                f"this store's vectors come from the embedder '{current.name}' "
+                f"(dimension {current.dim}), not '{wanted.name}' (dimension {wanted.dim}); "
+                "run 'mnemo reindex' to re-embed the store"
+            )
+
+    @classmethod
+    def reembed(
+        cls,
+        path: Path,
+        key: bytes | None,
+        embedder: Embedder,
+        *,
+        cache_mb: int = 256,
+        progress: Progress | None = None,
+        batch: int = 256,
+    ) -> Store:
+        """Re-embed every memory with `embedder` and make it the active one, in one transaction.
+
+        The old vectors stay active until the new ones are complete, so an interrupted run leaves
+        the store as it was; vectors of the two embedders are never mixed in one table.
+        """
+        conn = connect(path, key, cache_mb)
+        try:
+            migrate(conn)
+            store = cls(conn, path, embedder)
+            old = vectors.active_embedder(conn)
+            with store.write():
+                if old is not None and old != embedder.identity:
+                    vectors.drop(conn, embedder.identity)  # a stale, partial earlier attempt
+                vectors.register(conn, embedder.identity, activate=False)
+                store._fill_vectors(progress, batch)
+                vectors.register(conn, embedder.identity, activate=True)
+                if old is not None and old != embedder.identity:
+                    vectors.drop(conn, old)
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _fill_vectors(self, progress: Progress | None, batch: int) -> None:
+        total = int(self.conn.execute("SELECT count(*) FROM memories").fetchone()[0])
+        done = 0
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT rowid, text, type, status, tier, superseded_at, event_ts, source, app "
+                "FROM memories WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                break
+            texts = [r[1] for r in rows]
+            unique = list(dict.fromkeys(texts))
+            embedded = dict(zip(unique, self.embedder.embed(unique), strict=True))
+            self.conn.execute(
+                f"DELETE FROM {self._vec_table} WHERE rowid BETWEEN ? AND ?",
+                (rows[0][0], rows[-1][0]),
+            )
+            self.conn.executemany(
+                f"INSERT INTO {self._vec_table} (rowid, embedding, mtype, state, t, source, app) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        r[0],
+                        self._as_blob(embedded[r[1]]),
+                        r[2],
+                        int(vectors.vec_state(r[3], r[4], r[5] is not None)),
+                        r[6],
+                        r[7],
+                        r[8],
+                    )
+                    for r in rows
+                ],
+            )
+            last = rows[-1][0]
+            done += len(rows)
+            if progress:
+                progress(done, total)
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.conn.execute("PRAGMA optimize")
+            except DatabaseError:
+                pass
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction; nested calls join the outer one."""
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                except DatabaseError as exc:
+                    raise translate(exc) from exc
+            self._depth += 1
+            try:
+                yield self.conn
+                if outer:
+                    self.conn.execute("COMMIT")
+            except BaseException as exc:
+                if outer and self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(exc, DatabaseError) and not isinstance(exc, MnemoError):
+                    raise translate(exc) from exc
+                raise
+            finally:
+                self._depth -= 1
+
+    # -- observations ----------------------------------------------------------------------
+    def add_observation(self, obs: Observation) -> bool:
+        """Insert an observation; False (and nothing written) if its external id is already known."""
+        with self.write() as conn:
+            if obs.external_id is not None and self.observation_by_external(
+                obs.source, obs.external_id
+            ):
+                return False
+            conn.execute(
+                "INSERT INTO observations (id, source, external_id, time, ts, speaker, session, app, "
+                "window, url, text, trust, frame_path, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    obs.id,
+                    str(obs.source),
+                    obs.external_id,
+                    obs.time.isoformat(),
+                    obs.time.timestamp(),
+                    obs.speaker,
+                    obs.session,
+                    obs.app,
+                    obs.window,
+                    obs.url,
+                    obs.text,
+                    str(obs.trust),
+                    obs.frame_path,
+                    datetime.now(UTC).isoformat(),
+                ),
+            )
+            return True
+
+    def observation_by_external(self, source: str, external_id: str) -> Observation | None:
+        row = self.conn.execute(
+            f"SELECT {_OBS_COLUMNS} FROM observations WHERE source = ? AND external_id = ?",
+            (str(source), external_id),
+        ).fetchone()
+        return _observation(row) if row else None
+
+    def get_observation(self, obs_id: str) -> Observation:
+        row = self.conn.execute(
+            f"SELECT {_OBS_COLUMNS} FROM observations WHERE id = ?", (obs_id,)
+        ).fetchone()
+        if not row:
+            raise NotFoundError(f"no observation with id {obs_id}")
+        return _observation(row)
+
+    def observations(self, ids: Sequence[str]) -> dict[str, Observation]:
+        """Observations by id (missing ids are left out)."""
+        found: dict[str, Observation] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT {_OBS_COLUMNS} FROM observations WHERE id IN ({marks})", chunk
+            ):
+                obs = _observation(row)
+                found[obs.id] = obs
+        return found
+
+    # -- memories --------------------------------------------------------------------------
+    def add_memories(self, memories: Sequence[Memory]) -> None:
+        """Insert new memory versions with their sources and vectors, in one transaction."""
+        if not memories:
+            return
+        with self.write() as conn:
+            blobs = self._vectors_for(memories)
+            for memory, blob in zip(memories, blobs, strict=True):
+                self._insert_memory(conn, memory, blob)
+
+    def add_memory(self, memory: Memory) -> Memory:
+        self.add_memories([memory])
+        return memory
+
+    def _insert_memory(self, conn: Connection, memory: Memory, blob: bytes) -> int:
+        source, app = self._origin(memory.sources)
+        event = memory.valid_from or memory.recorded_at
+        cursor = conn.execute(
+            "INSERT INTO memories (id, type, text, fields, valid_from, valid_to, recorded_at, "
+            "superseded_at, event_ts, version, supersedes, importance, strength, last_recalled_at, "
+            "recall_count, tier, status, content_hash, source, app) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                memory.id,
+                str(memory.type),
+                memory.text,
+                json.dumps(memory.fields, ensure_ascii=False, sort_keys=True),
+                _iso(memory.valid_from),
+                _iso(memory.valid_to),
+                memory.recorded_at.isoformat(),
+                _iso(memory.superseded_at),
+                event.timestamp(),
+                memory.version,
+                memory.supersedes,
+                memory.importance,
+                memory.strength,
+                _iso(memory.last_recalled_at),
+                memory.recall_count,
+                str(memory.tier),
+                str(memory.status),
+                memory.content_hash,
+                source,
+                app,
+            ),
+        )
+        rowid = int(cursor.lastrowid)
+        conn.executemany(
+            "INSERT OR IGNORE INTO memory_sources (memory_id, observation_id) VALUES (?, ?)",
+            [(memory.id, obs_id) for obs_id in memory.sources],
+        )
+        state = vectors.vec_state(memory.status, memory.tier, memory.superseded_at is not None)
+        conn.execute(
+            f"INSERT INTO {self._vec_table} (rowid, embedding, mtype, state, t, source, app) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rowid, blob, str(memory.type), int(state), event.timestamp(), source, app),
+        )
+        return rowid
+
+    def _origin(self, sources: Sequence[str]) -> tuple[str, str]:
+        """Source kind and app of a memory: those of its first observation."""
+        if not sources:
+            return "", ""
+        row = self.conn.execute(
+            "SELECT source, app FROM observations WHERE id = ?", (sources[0],)
+        ).fetchone()
+        if row is None:
+            raise InvalidInputError(f"memory source {sources[0]} is not a known observation")
+        return row[0], row[1] or ""
+
+    def _vectors_for(self, memories: Sequence[Memory]) -> list[bytes]:
+        """Vectors as blobs: reused by content hash where the text was embedded before."""
+        by_hash: dict[str, bytes] = {}
+        missing: dict[str, str] = {}
+        for memory in memories:
+            h = memory.content_hash
+            if h in by_hash or h in missing:
+                continue
+            existing = self._stored_vector(h)
+            if existing is not None:
+                by_hash[h] = existing
+            else:
+                missing[h] = memory.text
+        if missing:
+            embedded = self.embedder.embed(list(missing.values()))
+            for h, vector in zip(missing, embedded, strict=True):
+                by_hash[h] = self._as_blob(vector)
+        return [by_hash[m.content_hash] for m in memories]
+
+    def _stored_vector(self, chash: str) -> bytes | None:
+        row = self.conn.execute(
+            f"SELECT v.embedding FROM memories m JOIN {self._vec_table} v ON v.rowid = m.rowid "
+            "WHERE m.content_hash = ? LIMIT 1",
+            (chash,),
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    def _as_blob(self, vector: npt.NDArray[np.float32]) -> bytes:
+        array = np.asarray(vector, dtype=np.float32)
+        if array.shape != (self.embedder.identity.dim,):
+            raise ValueError(f"embedder returned shape {array.shape}")
+        return array.tobytes()
+
+    def get_memory(self, memory_id: str) -> Memory:
+        """The memory with this id, or with this unique id prefix (at least 8 characters)."""
+        return self.get_stored(memory_id).memory
+
+    def get_stored(self, memory_id: str) -> StoredMemory:
+        row = self.conn.execute(
+            f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,)
+        ).fetchone()
+        if row is None and len(memory_id) >= 8:
+            rows = self.conn.execute(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id LIKE ? || '%' LIMIT 2",
+                (memory_id.lower(),),
+            ).fetchall()
+            if len(rows) > 1:
+                raise NotFoundError(f"the id prefix {memory_id} matches several memories")
+            row = rows[0] if rows else None
+        if row is None:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        return self._stored(row)
+
+    def memories_by_rowid(self, rowids: Sequence[int]) -> dict[int, Memory]:
+        found: dict[int, Memory] = {}
+        for chunk in _chunks(list(rowids), 500):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE rowid IN ({marks})", chunk
+            ):
+                stored = self._stored(row)
+                found[stored.rowid] = stored.memory
+        return found
+
+    def rowids_of(self, memory_ids: Sequence[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(memory_ids), 500):
+            marks = ", ".join("?" * len(chunk))
+            for rowid, mid in self.conn.execute(
+                f"SELECT rowid, id FROM memories WHERE id IN ({marks})", chunk
+            ):
+                found[mid] = int(rowid)
+        return found
+
+    def _stored(self, row: Sequence[Any]) -> StoredMemory:
+        sources = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT observation_id FROM memory_sources WHERE memory_id = ? "
+                "ORDER BY observation_id",
+                (row[1],),
+            )
+        ]
+        memory = Memory(
+            id=row[1],
+            type=MemoryType(row[2]),
+            text=row[3],
+            fields=json.loads(row[4]),
+            valid_from=_dt(row[5]),
+            valid_to=_dt(row[6]),
+            recorded_at=_dt(row[7]) or datetime.now(UTC),
+            superseded_at=_dt(row[8]),
+            version=int(row[9]),
+            supersedes=row[10],
+            importance=float(row[11]),
+            strength=float(row[12]),
+            last_recalled_at=_dt(row[13]),
+            recall_count=int(row[14]),
+            tier=Tier(row[15]),
+            status=Status(row[16]),
+            content_hash=row[17],
+            sources=sources,
+        )
+        return StoredMemory(int(row[0]), memory)
+
+    def current_by_hash(self, chash: str) -> Memory | None:
+        """The live memory with this content hash, if any (for dedupe)."""
+        row = self.conn.execute(
+            f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE content_hash = ? "
+            "AND superseded_at IS NULL AND status != 'deleted-by-user' LIMIT 1",
+            (chash,),
+        ).fetchone()
+        return self._stored(row).memory if row else None
+
+    def add_sources(self, memory_id: str, observation_ids: Sequence[str]) -> None:
+        """Record more provenance for a memory (the same fact seen again)."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO memory_sources (memory_id, observation_id) VALUES (?, ?)",
+                [(memory_id, o) for o in observation_ids],
+            )
+
+    def list_memories(
+        self, filt: MemoryFilter | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Memory]:
+        """Memories matching `filt`, newest event first."""
+        where, params = (filt or MemoryFilter()).clauses("m")
+        rows = self.conn.execute(
+            f"SELECT {', '.join('m.' + c.strip() for c in _MEMORY_COLUMNS.split(','))} "
+            f"FROM memories m WHERE {where} ORDER BY m.event_ts DESC, m.rowid DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return [self._stored(r).memory for r in rows]
+
+    def versions(self, memory_id: str) -> list[Memory]:
+        """The whole version chain the memory belongs to, oldest first."""
+        head = self.get_memory(memory_id)
+        chain = [head]
+        seen = {head.id}
+        while chain[0].supersedes and chain[0].supersedes not in seen:
+            older = self.get_memory(chain[0].supersedes)
+            seen.add(older.id)
+            chain.insert(0, older)
+        while True:
+            row = self.conn.execute(
+                "SELECT id FROM memories WHERE supersedes = ?", (chain[-1].id,)
+            ).fetchone()
+            if row is None or row[0] in seen:
+                break
+            seen.add(row[0])
+            chain.append(self.get_memory(row[0]))
+        return chain
+
+    def supersede(self, old_id: str, new: Memory) -> Memory:
+        """Append `new` as the next version of `old_id` and mark the old one superseded."""
+        with self.write() as conn:
+            stored = self.get_stored(old_id)
+            old = stored.memory
+            if not old.is_current:
+                raise InvalidInputError(f"memory {old.id} is not the current version")
+            now = datetime.now(UTC)
+            new.version = old.version + 1
+            new.supersedes = old.id
+            new.sources = list(dict.fromkeys([*new.sources, *old.sources]))
+            conn.execute(
+                "UPDATE memories SET superseded_at = ? WHERE rowid = ?", (now.isoformat(), stored.rowid)
+            )
+            self._sync_state(stored.rowid)
+            self.add_memories([new])
+        return new
+
+    def _sync_state(self, rowid: int) -> None:
+        row = self.conn.execute(
+            "SELECT status, tier, superseded_at FROM memories WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        state = vectors.vec_state(row[0], row[1], row[2] is not None)
+        self.conn.execute(
+            f"UPDATE {self._vec_table} SET state = ? WHERE rowid = ?", (int(state), rowid)
+        )
+
+    def set_tier(self, memory_id: str, tier: Tier) -> None:
+        with self.write() as conn:
+            stored = self.get_stored(memory_id)
+            conn.execute("UPDATE memories SET tier = ? WHERE rowid = ?", (str(tier), stored.rowid))
+            self._sync_state(stored.rowid)
+
+    def set_status(self, memory_id: str, status: Status) -> None:
+        if status is Status.DELETED:
+            raise InvalidInputError("use forget() to erase a memory")
+        with self.write() as conn:
+            stored = self.get_stored(memory_id)
+            conn.execute(
+                "UPDATE memories SET status = ? WHERE rowid = ?", (str(status), stored.rowid)
+            )
+            self._sync_state(stored.rowid)
+
+    def forget(self, memory_id: str) -> list[str]:
+        """Erase a memory at the user's request: every version, its vectors, index entries and the
+        text of observations that no other memory still uses. Returns the erased version ids."""
+        with self.write() as conn:
+            chain = self.versions(memory_id)
+            ids = [m.id for m in chain]
+            rowids = self.rowids_of(ids)
+            obs_ids = {o for m in chain for o in m.sources}
+            for mid in ids:
+                rowid = rowids[mid]
+                conn.execute(
+                    "UPDATE memories SET text = '', fields = '{}', content_hash = '', "
+                    "status = 'deleted-by-user' WHERE rowid = ?",
+                    (rowid,),
+                )
+                conn.execute(f"DELETE FROM {self._vec_table} WHERE rowid = ?", (rowid,))
+                conn.execute("DELETE FROM memory_sources WHERE memory_id = ?", (mid,))
+            for obs_id in obs_ids:
+                still_used = conn.execute(
+                    "SELECT 1 FROM memory_sources WHERE observation_id = ? LIMIT 1", (obs_id,)
+                ).fetchone()
+                if not still_used:
+                    conn.execute("UPDATE observations SET text = '' WHERE id = ?", (obs_id,))
+        self.checkpoint()
+        return ids
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and truncate it (so erased pages leave the WAL too)."""
+        with self._lock:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # -- links -----------------------------------------------------------------------------
+    def add_links(self, links: Sequence[Link]) -> None:
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO links (src, dst, kind, weight, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (lk.src, lk.dst, str(lk.kind), lk.weight, lk.created_by, lk.created_at.isoformat())
+                    for lk in links
+                ],
+            )
+
+    def links_of(self, memory_ids: Sequence[str]) -> list[Link]:
+        """Links touching any of `memory_ids`, in either direction."""
+        found: list[Link] = []
+        for chunk in _chunks(list(memory_ids), 400):
+            marks = ", ".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT src, dst, kind, weight, created_by, created_at FROM links "
+                f"WHERE src IN ({marks}) UNION "
+                f"SELECT src, dst, kind, weight, created_by, created_at FROM links "
+                f"WHERE dst IN ({marks})",
+                [*chunk, *chunk],
+            ).fetchall()
+            found.extend(
+                Link(r[0], r[1], r[2], float(r[3]), r[4], datetime.fromisoformat(r[5])) for r in rows
+            )
+        return found
+
+    # -- search primitives -----------------------------------------------------------------
+    def fulltext(self, match: str, filt: MemoryFilter, limit: int) -> list[tuple[int, float]]:
+        """(rowid, bm25) for an FTS5 MATCH expression, best first (lower bm25 is better)."""
+        where, params = filt.clauses("m")
+        rows = self.conn.execute(
+            "SELECT f.rowid, bm25(memories_fts) AS score FROM memories_fts f "
+            f"JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH ? AND {where} "
+            "ORDER BY score LIMIT ?",
+            [match, *params, limit],
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def nearest(
+        self, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
+    ) -> list[tuple[int, float]]:
+        """(rowid, cosine distance) of the nearest vectors under the filter, nearest first."""
+        where, params = filt.clauses(vec=True)
+        rows = self.conn.execute(
+            f"SELECT rowid, distance FROM {self._vec_table} "
+            f"WHERE embedding MATCH ? AND k = ? AND {where} ORDER BY distance",
+            [self._as_blob(vector), limit, *params],
+        ).fetchall()
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def vector_of(self, rowid: int) -> npt.NDArray[np.float32] | None:
+        row = self.conn.execute(
+            f"SELECT embedding FROM {self._vec_table} WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32) if row else None
+
+    # -- reporting -------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Counts a user cares about: memories by type/status/tier, observations, links, size."""
+
+        def grouped(sql: str) -> dict[str, int]:
+            return {str(k): int(v) for k, v in self.conn.execute(sql).fetchall()}
+
+        identity: EmbedderIdentity = self.embedder.identity
+        size = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return {
+            "memories": int(
+                self.conn.execute(
+                    "SELECT count(*) FROM memories WHERE superseded_at IS NULL "
+                    "AND status = 'active'"
+                ).fetchone()[0]
+            ),
+            "versions": int(self.conn.execute("SELECT count(*) FROM memories").fetchone()[0]),
+            "by_type": grouped(
+                "SELECT type, count(*) FROM memories WHERE superseded_at IS NULL "
+                "AND status = 'active' GROUP BY type ORDER BY type"
+            ),
+            "by_status": grouped(
+                "SELECT status, count(*) FROM memories WHERE superseded_at IS NULL "
+                "GROUP BY status ORDER BY status"
+            ),
+            "by_tier": grouped(
+                "SELECT tier, count(*) FROM memories WHERE superseded_at IS NULL "
+                "AND status = 'active' GROUP BY tier ORDER BY tier"
+            ),
+            "observations": grouped(
+                "SELECT source, count(*) FROM observations GROUP BY source ORDER BY source"
+            ),
+            "links": int(self.conn.execute("SELECT count(*) FROM links").fetchone()[0]),
+            "embedder": {"name": identity.name, "dim": identity.dim},
+            "database_bytes": size,
+        }
+
+
+_OBS_COLUMNS = (
+    "id, source, external_id, time, speaker, session, app, window, url, text, trust, frame_path"
+)
+
+
+def _observation(row: Sequence[Any]) -> Observation:
+    return Observation(
+        id=row[0],
+        source=row[1],
+        external_id=row[2],
+        time=datetime.fromisoformat(row[3]),
+        speaker=row[4],
+        session=row[5],
+        app=row[6],
+        window=row[7],
+        url=row[8],
+        text=row[9],
+        trust=row[10],
+        frame_path=row[11],
+    )
+
+
+def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
