@@ -110,9 +110,7 @@ def shown_text(memory: Memory, reveal: bool = False) -> str:
 def source_ids(store: Store, memory: Memory) -> list[str]:
     """Source ids as the user knows them: the external id (chat line id) where there is one."""
     observations = store.observations(memory.sources)
-    return [
-        (observations[o].external_id or o) if o in observations else o for o in memory.sources
-    ]
+    return [(observations[o].external_id or o) if o in observations else o for o in memory.sources]
 
 
 def memory_dict(store: Store, memory: Memory, reveal: bool = False) -> dict[str, Any]:
@@ -206,13 +204,17 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         storage=storage,
     )
     store.close()
-    where = "the OS keyring" if (storage == "keyring" or (storage == "auto" and keyring)) else (
-        "key.json, protected by your passphrase"
+    where = (
+        "the OS keyring"
+        if (storage == "keyring" or (storage == "auto" and keyring))
+        else ("key.json, protected by your passphrase")
     )
     if args.json:
         emit({"home": str(home.data_dir), "database": str(home.db_path), "key": where}, out)
     else:
-        out.write(f"Created an encrypted Mnemo store in {home.data_dir}\nThe key is kept in {where}.\n")
+        out.write(
+            f"Created an encrypted Mnemo store in {home.data_dir}\nThe key is kept in {where}.\n"
+        )
     return 0
 
 
@@ -248,7 +250,9 @@ def cmd_search(args: argparse.Namespace, out: TextIO) -> int:
             return 0
         hits = retriever.search(" ".join(args.query), args.k, filt)
         if args.json:
-            emit({"query": " ".join(args.query), "results": [hit_dict(store, h) for h in hits]}, out)
+            emit(
+                {"query": " ".join(args.query), "results": [hit_dict(store, h) for h in hits]}, out
+            )
         else:
             print_hits(store, hits, out, args.explain)
     return 0
@@ -268,7 +272,7 @@ def _read_queries(path: Path) -> list[tuple[Any, str]]:
         except json.JSONDecodeError as exc:
             raise InvalidInputError(f"{path.name}, line {n}: not valid JSON ({exc.msg})") from None
         if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("query"), str):
-            raise InvalidInputError(f"{path.name}, line {n}: expected {{\"id\", \"query\"}}")
+            raise InvalidInputError(f'{path.name}, line {n}: expected {{"id", "query"}}')
         queries.append((obj["id"], obj["query"]))
     return queries
 
@@ -285,7 +289,9 @@ def cmd_memories(args: argparse.Namespace, out: TextIO) -> int:
             else:
                 for memory in memories:
                     when = (memory.valid_from or memory.recorded_at).strftime("%Y-%m-%d")
-                    out.write(f"{memory.id[:13]}  {when}  {memory.type:<10}  {shown_text(memory)}\n")
+                    out.write(
+                        f"{memory.id[:13]}  {when}  {memory.type:<10}  {shown_text(memory)}\n"
+                    )
         elif args.memories_command == "show":
             chain = store.versions(args.id)
             target = store.get_memory(args.id)
@@ -338,7 +344,9 @@ def _print_memory(
         out.write("  versions:\n")
         for version in chain:
             mark = "*" if version.id == memory.id else " "
-            out.write(f"   {mark} v{version.version} {version.id[:13]} {shown_text(version, reveal)}\n")
+            out.write(
+                f"   {mark} v{version.version} {version.id[:13]} {shown_text(version, reveal)}\n"
+            )
 
 
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:

@@ -32,13 +32,18 @@ QUESTIONS = [
 
 def run_tour(out: TextIO) -> int:
     sample = resources.files("resources").joinpath("sample/chats.jsonl")
-    with tempfile.TemporaryDirectory(prefix="mnemo-tour-") as tmp, resources.as_file(sample) as path:
+    with (
+        tempfile.TemporaryDirectory(prefix="mnemo-tour-") as tmp,
+        resources.as_file(sample) as path,
+    ):
         home = Home.resolve(tmp)
         settings = Settings()
         secret = secrets.token_urlsafe(16)
         out.write("Mnemo tour\n==========\n\n")
         out.write(f"1. Creating an encrypted store in {home.data_dir}\n")
-        out.write("   (SQLCipher database; its random key is wrapped by a throwaway passphrase)\n\n")
+        out.write(
+            "   (SQLCipher database; its random key is wrapped by a throwaway passphrase)\n\n"
+        )
         store = init_store(home, settings, HashingEmbedder(), lambda: secret, None, "passphrase")
         try:
             roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)

@@ -28,7 +28,9 @@ NUMBER_WORDS = {
     "few": 3,
 }  # fmt: skip
 _UNIT = r"(day|week|month|year)s?"
-_NUM = r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple of|few)"
+_NUM = (
+    r"(\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|couple of|few)"
+)
 _WD = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _MON = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|"
@@ -123,11 +125,20 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
         (r"\b(today|tonight|this (morning|afternoon|evening))\b", lambda m: (today, "day")),
         (rf"\b{_NUM}\s+{_UNIT}\s+ago\b", lambda m: (_shift(today, -_number(m[1]), m[2]), m[2])),
         (rf"\bin\s+{_NUM}\s+{_UNIT}\b", lambda m: (_shift(today, _number(m[1]), m[2]), m[2])),
-        (rf"\blast\s+{_WD}\b", lambda m: (_past_weekday(today, WEEKDAYS.index(m[1].lower())), "day")),
-        (rf"\bnext\s+{_WD}\b", lambda m: (_next_weekday(today, WEEKDAYS.index(m[1].lower())), "day")),
+        (
+            rf"\blast\s+{_WD}\b",
+            lambda m: (_past_weekday(today, WEEKDAYS.index(m[1].lower())), "day"),
+        ),
+        (
+            rf"\bnext\s+{_WD}\b",
+            lambda m: (_next_weekday(today, WEEKDAYS.index(m[1].lower())), "day"),
+        ),
         (
             rf"\bthis\s+(?:coming\s+)?{_WD}\b",
-            lambda m: (today + timedelta(days=(WEEKDAYS.index(m[1].lower()) - today.weekday()) % 7), "day"),
+            lambda m: (
+                today + timedelta(days=(WEEKDAYS.index(m[1].lower()) - today.weekday()) % 7),
+                "day",
+            ),
         ),
         (r"\blast\s+(week|month|year)\b", lambda m: (_shift(today, -1, m[1]), m[1])),
         (r"\bnext\s+(week|month|year)\b", lambda m: (_shift(today, 1, m[1]), m[1])),

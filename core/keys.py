@@ -77,7 +77,7 @@ def system_keyring() -> Keyring | None:
         backend.get_password(KEYRING_SERVICE, "probe")
     except Exception:  # a backend that exists but cannot answer (no D-Bus session, locked)
         return None
-    return backend  # type: ignore[no-any-return]
+    return backend
 
 
 def passphrase_from_env(prompt: PassphraseProvider | None = None) -> PassphraseProvider:
@@ -150,7 +150,10 @@ def load_key(home: Home, passphrase: PassphraseProvider, keyring: Keyring | None
         if len(key) != KEY_BYTES:
             raise KeyMissingError("the keyring entry for this store does not hold a valid key")
         return key
-    return _unwrap(record, passphrase())
+    secret = passphrase()
+    if not secret:
+        raise PassphraseRequiredError("a passphrase is needed to unlock the store")
+    return _unwrap(record, secret)
 
 
 def read_key_file(home: Home) -> KeyFile:

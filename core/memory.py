@@ -93,7 +93,9 @@ def uuid7() -> str:
             candidate = _uuid7_last + 1
         _uuid7_last = candidate
     rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = ((candidate >> 12) << 80) | (0x7 << 76) | ((candidate & 0xFFF) << 64) | (0b10 << 62) | rand
+    value = (
+        ((candidate >> 12) << 80) | (0x7 << 76) | ((candidate & 0xFFF) << 64) | (0b10 << 62) | rand
+    )
     return str(uuid.UUID(int=value))
 
 

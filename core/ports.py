@@ -7,7 +7,6 @@ Protocols here; `models/` and `app/` implement them, and each entry point wires 
 from __future__ import annotations
 
 import hashlib
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime

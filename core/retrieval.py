@@ -169,4 +169,4 @@ def prior(memory: Memory, now: datetime, half_life_days: float) -> float:
     event = memory.valid_from or memory.recorded_at
     age_days = max(0.0, (now - event).total_seconds() / 86400.0)
     recency = 0.5 ** (age_days / half_life_days)
-    return recency * (0.5 + 0.5 * memory.strength) * (0.5 + 0.5 * memory.importance)
+    return float(recency * (0.5 + 0.5 * memory.strength) * (0.5 + 0.5 * memory.importance))

@@ -41,9 +41,7 @@ class RetrievalSettings:
     vector_max_distance: float = setting(
         0.9, "Vector hits farther than this cosine distance are noise and are dropped."
     )
-    recency_half_life_days: float = setting(
-        30.0, "Age in days at which the recency prior halves."
-    )
+    recency_half_life_days: float = setting(30.0, "Age in days at which the recency prior halves.")
 
 
 @dataclass
@@ -125,7 +123,9 @@ def describe(cls: type = Settings, prefix: str = "") -> list[tuple[str, Any, str
         if dataclasses.is_dataclass(kind):
             rows.extend(describe(kind, name + "."))  # type: ignore[arg-type]
         else:
-            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            default = (
+                f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            )
             rows.append((name, default, f.metadata.get("doc", "")))
     return rows
 

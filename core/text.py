@@ -15,13 +15,13 @@ _TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*", re.UNICODE)
 STOPWORDS = frozenset(
     """
     a about above after again all am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has
-    have having he her here hers herself him himself his how i if in into is it its itself just me
-    more most my myself of off on once only or other our ours ourselves out over own same she should
-    so some such than that the their theirs them themselves then there these they this those
-    through to too under until up very was we were what when where which while who whom why will
-    with would you your yours yourself yourselves s t d ll m re ve
-    tell know remember recall please did does anything something thing things
+    between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself of off on once only or other our ours ourselves out
+    over own same she should so some such than that the their theirs them themselves then
+    there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours yourself yourselves s t d
+    ll m re ve tell know remember recall please anything something thing things
     """.split()
 )
 

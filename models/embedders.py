@@ -10,9 +10,9 @@ n-grams make "meeting" and "meetings" or a typo land close together; bigrams kee
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import zlib
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -55,14 +55,14 @@ class HashingEmbedder:
     def identity(self) -> EmbedderIdentity:
         return self._identity
 
-    def features(self, text: str) -> Counter[str]:
+    def features(self, text: str) -> dict[str, float]:
         """Weighted features of one text (exposed for tests and debugging)."""
-        feats: Counter[str] = Counter()
+        feats: dict[str, float] = {}
         tokens = tokenize(text)
         lo, hi = self.char_ngrams
         for tok in tokens:
             stop = tok in STOPWORDS
-            feats["w:" + tok] += self.stopword_weight if stop else 1.0
+            feats["w:" + tok] = feats.get("w:" + tok, 0.0) + (self.stopword_weight if stop else 1.0)
             if stop or len(tok) < lo:
                 continue
             padded = f"<{tok}>"
@@ -71,10 +71,10 @@ class HashingEmbedder:
             ]
             share = self.char_weight / max(1, len(grams)) * 4.0
             for gram in grams:
-                feats["c:" + gram] += share
+                feats["c:" + gram] = feats.get("c:" + gram, 0.0) + share
         content = [t for t in tokens if t not in STOPWORDS]
-        for a, b in zip(content, content[1:], strict=False):
-            feats[f"b:{a}|{b}"] += self.bigram_weight
+        for a, b in itertools.pairwise(content):
+            feats[f"b:{a}|{b}"] = feats.get(f"b:{a}|{b}", 0.0) + self.bigram_weight
         return feats
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:

@@ -27,7 +27,10 @@ _ABBREVIATIONS = (
 )  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.I)
-_PATH = re.compile(r"(?:^|\s)(?:~|/|[A-Za-z]:\\)[\w.\-/\\]+|\b[\w\-]+\.(?:pdf|docx?|xlsx?|pptx?|csv|md|txt|png|jpe?g|zip)\b", re.I)
+_PATH = re.compile(
+    r"(?:^|\s)(?:~|/|[A-Za-z]:\\)[\w.\-/\\]+|\b[\w\-]+\.(?:pdf|docx?|xlsx?|pptx?|csv|md|txt|png|jpe?g|zip)\b",
+    re.I,
+)
 _SECRET = re.compile(
     r"\b(password|passcode|passphrase|pin(?: code)?|account number|iban|routing number|"
     r"social security|ssn|passport number|credit card|card number|cvv|license number|"
@@ -90,7 +93,9 @@ class SpeakerRoles:
 
     @classmethod
     def of(cls, user: Sequence[str], assistant: Sequence[str]) -> SpeakerRoles:
-        return cls(frozenset(u.casefold() for u in user), frozenset(a.casefold() for a in assistant))
+        return cls(
+            frozenset(u.casefold() for u in user), frozenset(a.casefold() for a in assistant)
+        )
 
     def trust(self, speaker: str | None) -> Trust:
         name = (speaker or "").casefold()

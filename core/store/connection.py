@@ -55,7 +55,7 @@ def connect(path: Path, key: bytes | None, cache_mb: int = 256) -> Connection:
 def translate(exc: Exception) -> Exception:
     """Map SQLite's low-level errors to Mnemo's expected ones where the user can act on them."""
     text = str(exc).lower()
-    if "database or disk is full" in text or "disk i/o error" in text and _disk_full(exc):
+    if "database or disk is full" in text or ("disk i/o error" in text and _disk_full(exc)):
         return DiskFullError("the disk is full: nothing from the last step was saved")
     if "database is locked" in text or "database is busy" in text:
         return StoreLockedError("another Mnemo process is writing to this store; try again shortly")

@@ -116,6 +116,7 @@ def m003_fulltext(conn: Connection) -> None:
     )
     # Deleted text must leave the index at once (forgetting), not at the next segment merge.
     conn.execute("INSERT INTO memories_fts (memories_fts, rank) VALUES ('secure-delete', 1)")
+    conn.execute("INSERT INTO memories_fts (memories_fts) VALUES ('rebuild')")  # rows from m002
     conn.execute(
         """
         CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN

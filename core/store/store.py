@@ -125,6 +125,7 @@ class Store:
         self.embedder = embedder
         self._lock = threading.RLock()
         self._depth = 0
+        self._closed = False
         self._vec_table = vectors.table_name(embedder.identity)
 
     # -- opening ---------------------------------------------------------------------------
@@ -155,9 +156,10 @@ class Store:
     def _check_embedder(self) -> None:
         wanted = self.embedder.identity
         current = vectors.active_embedder(self.conn)
-        if current is None:
+        if current is None:  # a new store, or one migrated from before vectors existed
             with self.write():
                 vectors.register(self.conn, wanted, activate=True)
+                self._fill_vectors(None, 256)
         elif current != wanted:
             raise EmbedderMismatchError(
                 f"this store's vectors come from the embedder '{current.name}' "
@@ -241,6 +243,9 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             try:
                 self.conn.execute("PRAGMA optimize")
             except DatabaseError:
@@ -570,7 +575,8 @@ class Store:
             new.supersedes = old.id
             new.sources = list(dict.fromkeys([*new.sources, *old.sources]))
             conn.execute(
-                "UPDATE memories SET superseded_at = ? WHERE rowid = ?", (now.isoformat(), stored.rowid)
+                "UPDATE memories SET superseded_at = ? WHERE rowid = ?",
+                (now.isoformat(), stored.rowid),
             )
             self._sync_state(stored.rowid)
             self.add_memories([new])
@@ -639,7 +645,14 @@ class Store:
                 "INSERT OR REPLACE INTO links (src, dst, kind, weight, created_by, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [
-                    (lk.src, lk.dst, str(lk.kind), lk.weight, lk.created_by, lk.created_at.isoformat())
+                    (
+                        lk.src,
+                        lk.dst,
+                        str(lk.kind),
+                        lk.weight,
+                        lk.created_by,
+                        lk.created_at.isoformat(),
+                    )
                     for lk in links
                 ],
             )
@@ -657,7 +670,8 @@ class Store:
                 [*chunk, *chunk],
             ).fetchall()
             found.extend(
-                Link(r[0], r[1], r[2], float(r[3]), r[4], datetime.fromisoformat(r[5])) for r in rows
+                Link(r[0], r[1], r[2], float(r[3]), r[4], datetime.fromisoformat(r[5]))
+                for r in rows
             )
         return found
 

@@ -79,5 +79,7 @@ def drop(conn: Connection, identity: EmbedderIdentity) -> None:
 
 
 def registered(conn: Connection) -> list[EmbedderIdentity]:
-    rows = conn.execute("SELECT name, dim, config_hash FROM embedders ORDER BY created_at").fetchall()
+    rows = conn.execute(
+        "SELECT name, dim, config_hash FROM embedders ORDER BY created_at"
+    ).fetchall()
     return [EmbedderIdentity(r[0], int(r[1]), r[2]) for r in rows]

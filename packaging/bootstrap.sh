@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Install everything Mnemo needs on a fresh Debian/Ubuntu machine, then run it.
+#
+#   packaging/bootstrap.sh run     install, then Mnemo's main job (for now: the guided tour)
+#   packaging/bootstrap.sh test    install with the dev tools, then the full check:
+#                                  ruff, mypy and the whole pytest suite
+#
+# System packages come from packaging/apt-packages.txt (apt-get update first, and only when
+# something is missing); Python packages go into .venv from pyproject.toml. pip's cache is left
+# in place so a rebuilt wheel is reused on the next run.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+mode="${1:-run}"
+shift || true
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+    sudo_cmd=(sudo)
+fi
+
+install_system_packages() {
+    local wanted=() missing=()
+    mapfile -t wanted < <(grep -vE '^\s*(#|$)' packaging/apt-packages.txt)
+    for pkg in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "bootstrap: installing system packages: ${missing[*]}"
+        "${sudo_cmd[@]}" apt-get update -q
+        DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+}
+
+install_python_packages() {
+    local extras="$1"
+    local python="${PYTHON:-python3}"
+    if [ ! -x .venv/bin/python ]; then
+        "$python" -m venv .venv
+    fi
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e ".${extras}"
+}
+
+install_system_packages
+case "$mode" in
+    run)
+        install_python_packages ""
+        exec .venv/bin/mnemo tour "$@"
+        ;;
+    test)
+        install_python_packages "[dev]"
+        echo "== ruff"
+        .venv/bin/ruff check .
+        .venv/bin/ruff format --check .
+        echo "== mypy"
+        .venv/bin/mypy
+        echo "== pytest"
+        exec .venv/bin/python -m pytest -q "$@"
+        ;;
+    *)
+        echo "usage: $0 run|test" >&2
+        exit 2
+        ;;
+esac
