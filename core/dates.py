@@ -36,6 +36,9 @@ _MON = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|jun(?:e)?|jul(?:y)?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+_PAST_HINT = re.compile(
+    r"\b(was|were|did|had|went|met|saw|ago|last|yesterday|used to|\w{3,}ed)\b", re.I
+)
 _FUTURE_HINT = re.compile(
     r"\b(will|shall|going to|gonna|plan(?:s|ning)? to|'ll|next|upcoming|tomorrow|scheduled)\b", re.I
 )
@@ -88,6 +91,10 @@ def _next_weekday(ref: date, weekday: int) -> date:
     return ref + timedelta(days=ahead or 7)
 
 
+def _coming_weekday(ref: date, weekday: int) -> date:
+    return ref + timedelta(days=(weekday - ref.weekday()) % 7)
+
+
 def _safe_date(year: int, month: int, day: int) -> date | None:
     try:
         return date(year, month, day)
@@ -99,6 +106,7 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
     """Every date expression in `text`, resolved against `ref` (the text's own local time)."""
     today = ref.date()
     future = bool(_FUTURE_HINT.search(text))
+    tense = "future" if future else "past" if _PAST_HINT.search(text) else "present"
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
 
@@ -112,11 +120,11 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
         (r"\b(\d{4})-(\d{2})-(\d{2})\b", lambda m: (_safe_date(*map(int, m.groups())), "day")),
         (
             rf"\b{_MON}\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?\b",
-            lambda m: (_absolute(today, _month(m[1]), int(m[2]), m[3], future), "day"),
+            lambda m: (_absolute(today, _month(m[1]), int(m[2]), m[3], tense), "day"),
         ),
         (
             rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON}\b(?:,?\s+(\d{{4}}))?",
-            lambda m: (_absolute(today, _month(m[2]), int(m[1]), m[3], future), "day"),
+            lambda m: (_absolute(today, _month(m[2]), int(m[1]), m[3], tense), "day"),
         ),
         (r"\bthe day before yesterday\b", lambda m: (today - timedelta(days=2), "day")),
         (r"\bthe day after tomorrow\b", lambda m: (today + timedelta(days=2), "day")),
@@ -146,15 +154,15 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
         (
             rf"\b(?:on\s+)?{_WD}\b",
             lambda m: (
-                _next_weekday(today, WEEKDAYS.index(m[1].lower()))
-                if future
-                else _past_weekday(today, WEEKDAYS.index(m[1].lower()), include_today=True),
+                _past_weekday(today, WEEKDAYS.index(m[1].lower()), include_today=True)
+                if tense == "past"
+                else _coming_weekday(today, WEEKDAYS.index(m[1].lower())),
                 "day",
             ),
         ),
         (
             rf"\bin\s+{_MON}\b(?:\s+(\d{{4}}))?",
-            lambda m: (_absolute(today, _month(m[1]), 1, m[2], future), "month"),
+            lambda m: (_absolute(today, _month(m[1]), 1, m[2], tense), "month"),
         ),
     ]
     for pattern, resolve in rules:
@@ -165,18 +173,16 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
     return found
 
 
-def _absolute(today: date, month: int, day: int, year: str | None, future: bool) -> date | None:
-    """A month/day with an optional year; without one, the nearest year in the text's direction."""
+def _absolute(today: date, month: int, day: int, year: str | None, tense: str) -> date | None:
+    """A month/day with an optional year; without one, the nearest such day, leaning to the tense."""
     if year:
         return _safe_date(int(year), month, day)
-    candidate = _safe_date(today.year, month, day)
-    if candidate is None:
-        return None
-    if future and candidate < today - timedelta(days=31):
-        return _safe_date(today.year + 1, month, day)
-    if not future and candidate > today + timedelta(days=31):
-        return _safe_date(today.year - 1, month, day)
-    return candidate
+    options = [d for y in (-1, 0, 1) if (d := _safe_date(today.year + y, month, day)) is not None]
+    if tense == "past":
+        options = [d for d in options if d <= today + timedelta(days=31)] or options
+    elif tense == "future":
+        options = [d for d in options if d >= today - timedelta(days=31)] or options
+    return min(options, key=lambda d: abs((d - today).days)) if options else None
 
 
 def start_of_day(day: date, like: datetime) -> datetime:

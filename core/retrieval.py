@@ -68,10 +68,10 @@ class Retriever:
         lists: dict[str, list[tuple[int, float]]] = {}
 
         match = fts_query(query)
-        if match is not None:
+        if match is not None and cfg.bm25_weight > 0:
             lists["bm25"] = self.store.fulltext(match, filt, limit)
         vector = self.store.embedder.embed([query])[0]
-        if float(np.linalg.norm(vector)) > 0:
+        if cfg.vector_weight > 0 and float(np.linalg.norm(vector)) > 0:
             lists["vector"] = [
                 (rowid, distance)
                 for rowid, distance in self.store.nearest(vector, filt, limit)
@@ -155,6 +155,8 @@ class Retriever:
         fused: dict[int, tuple[float, dict[str, dict[str, Any]]]] = {}
         for name, ranked in lists.items():
             weight = weights[name]
+            if weight <= 0:  # a ranking switched off in settings neither adds nor reorders hits
+                continue
             for rank, (rowid, raw) in enumerate(ranked, start=1):
                 contribution = weight / (k + rank)
                 total, parts = fused.get(rowid, (0.0, {}))

@@ -32,8 +32,8 @@ class RetrievalSettings:
     """How hybrid search fuses its rankings."""
 
     bm25_weight: float = setting(1.0, "Weight of the full-text (BM25) ranking in the fusion.")
-    vector_weight: float = setting(1.0, "Weight of the vector (KNN) ranking in the fusion.")
-    prior_weight: float = setting(0.3, "Weight of the recency/strength prior ranking.")
+    vector_weight: float = setting(0.6, "Weight of the vector (KNN) ranking in the fusion.")
+    prior_weight: float = setting(0.15, "Weight of the recency/strength prior ranking.")
     link_weight: float = setting(0.3, "Weight of memories reached by one hop along links.")
     rrf_k: int = setting(60, "Reciprocal-rank-fusion constant: larger flattens rank differences.")
     candidates: int = setting(50, "How many hits each ranking contributes before fusion.")

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.dates import find_dates, start_of_day
+from core.dates import MONTHS, WEEKDAYS, find_dates, start_of_day
 from core.memory import Memory, MemoryType, Observation, Trust
 from core.text import content_words
 
@@ -42,7 +42,7 @@ _HAS_VALUE = re.compile(r"\d{3,}|[A-Za-z0-9]{6,}\W*$|\bis\s+\S+")
 _PROCEDURE = re.compile(
     r"^(?:to\s+\w+.*?,|first\b|then\b|next\b|finally\b|step\s+\d|run\b|install\b|open\b|click\b|"
     r"press\b|type\b|go to\b|set\b|restart\b|enable\b|disable\b|use\b|make sure\b|remember to\b|"
-    r"don'?t forget to\b|always\b|never\b)|\bhow to\b|\bthe way to\b|\bsteps?\b|`[^`]+`",
+    r"don'?t forget to\b|always\b|never\b)|\bhow to\b|\bthe way to\b|`[^`]+`",
     re.I,
 )
 _CORE = re.compile(
@@ -51,7 +51,7 @@ _CORE = re.compile(
     r"i can'?t stand|my fav(?:ou)?rite|i'?m allergic|i am allergic|i'?m (?:vegetarian|vegan)|"
     r"i was born|my birthday|i speak|i'm from|i am from|my (?:wife|husband|partner|girlfriend|"
     r"boyfriend|son|daughter|kids?|children|mother|mom|father|dad|brother|sister|dog|cat|boss|"
-    r"manager|dentist|doctor|therapist|friend|best friend|team|landlord)\b.*\b(?:is|are|'s)\b)",
+    r"manager|dentist|doctor|therapist|friend|best friend|team|landlord)\b.*\b(?:is|are|'s)\b)(?!\w)",
     re.I,
 )
 _EVENT = re.compile(
@@ -65,15 +65,18 @@ _EVENT = re.compile(
 _FILLER = re.compile(
     r"^(?:hi|hello|hey|thanks?|thank you|ok(?:ay)?|sure|yes|no|yeah|yep|nope|cool|great|nice|"
     r"awesome|lol|haha|bye|good night|good morning|sounds good|got it|see you|wow|oh|hmm|right|"
-    r"of course|no problem|you're welcome|me too)\b[\s!.,]*(?:\w+[\s!.,]*){0,2}$",
+    r"of course|no problem|you're welcome|me too|perfect|congrats|congratulations|ugh|yay|oops|"
+    r"sorry|welcome|cheers|good luck|well done|nice one)\b[\s!.,]*(?:\w+[\s!.,]*){0,2}$",
     re.I,
 )
-_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]{2,})\b")
+_PROPER = re.compile(r"(?<!^)\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+)*|[A-Z]{2,})\b")
+_TITLES = frozenset(["dr", "mr", "mrs", "ms", "prof", "st", "sr", "jr"])
 _QUANTITY = re.compile(
-    r"(?:[$€£]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|percent|dollars?|euros?|usd|eur|kg|km|miles?|"
+    r"(?:[$€£]\s?\d+(?:[,.]\d+)*|\d+(?:[,.]\d+)*\s?(?:%|percent|dollars?|euros?|usd|eur|kg|km|miles?|"
     r"hours?|minutes?|mins?|days?|weeks?|months?|years?|people|times|gb|mb|tb)\b)",
     re.I,
 )
+_CALENDAR_WORDS = frozenset([*WEEKDAYS, *MONTHS, "today", "yesterday", "tomorrow"])
 _IMPORTANCE = {
     MemoryType.VAULT: 0.9,
     MemoryType.CORE: 0.8,
@@ -104,6 +107,20 @@ class SpeakerRoles:
         if name in self.user or not name:
             return Trust.USER
         return Trust.IMPORT
+
+
+def _entities(sentence: str) -> list[str]:
+    """Capitalised names in the sentence, without calendar words ("Tuesday Priya" -> "Priya")."""
+    names: set[str] = set()
+    for match in _PROPER.finditer(sentence):
+        words = [
+            w
+            for w in match.group(1).split()
+            if w.casefold() not in _CALENDAR_WORDS and w.casefold() not in _TITLES
+        ]
+        if words and words != ["I"]:
+            names.add(" ".join(words))
+    return sorted(names)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -144,7 +161,7 @@ def is_memorable(sentence: str) -> bool:
     stripped = sentence.strip()
     if stripped.endswith("?") or _FILLER.match(stripped):
         return False
-    return len(content_words(stripped)) >= 2
+    return len(content_words(stripped)) >= 2 and len(stripped.split()) >= 3
 
 
 def extract(obs: Observation, roles: SpeakerRoles) -> list[Memory]:
@@ -164,7 +181,7 @@ def extract(obs: Observation, roles: SpeakerRoles) -> list[Memory]:
         fields: dict[str, object] = {}
         if obs.speaker:
             fields["speaker"] = obs.speaker
-        entities = sorted({m.group(1) for m in _PROPER.finditer(sentence)} - {"I"})
+        entities = _entities(sentence)
         if entities:
             fields["entities"] = entities
         quantities = [q.group(0).strip() for q in _QUANTITY.finditer(sentence)]
