@@ -159,7 +159,7 @@ def print_hits(store: Store, hits: Sequence[Hit], out: TextIO, explain: bool) ->
         when = (memory.valid_from or memory.recorded_at).strftime("%Y-%m-%d")
         out.write(f"{n:>2}. [{memory.type}] {shown_text(memory)}\n")
         out.write(
-            f"    {when} · id {memory.id[:13]} · sources {', '.join(source_ids(store, memory))}"
+            f"    {when} · id {memory.id} · sources {', '.join(source_ids(store, memory))}"
             f" · score {hit.score:.4f}\n"
         )
         if explain:

@@ -152,11 +152,11 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
         (r"\bnext\s+(week|month|year)\b", lambda m: (_shift(today, 1, m[1]), m[1])),
         (r"\bthis\s+(week|month|year)\b", lambda m: (today, m[1])),
         (
-            rf"\b(?:on\s+)?{_WD}\b",
+            rf"\b(?:(to|until|till|by|for|before)\s+|on\s+)?{_WD}\b",
             lambda m: (
-                _past_weekday(today, WEEKDAYS.index(m[1].lower()), include_today=True)
-                if tense == "past"
-                else _coming_weekday(today, WEEKDAYS.index(m[1].lower())),
+                _past_weekday(today, WEEKDAYS.index(m[2].lower()), include_today=True)
+                if tense == "past" and not m[1]
+                else _coming_weekday(today, WEEKDAYS.index(m[2].lower())),
                 "day",
             ),
         ),

@@ -32,14 +32,14 @@ class RetrievalSettings:
     """How hybrid search fuses its rankings."""
 
     bm25_weight: float = setting(1.0, "Weight of the full-text (BM25) ranking in the fusion.")
-    vector_weight: float = setting(0.6, "Weight of the vector (KNN) ranking in the fusion.")
-    prior_weight: float = setting(0.15, "Weight of the recency/strength prior ranking.")
+    vector_weight: float = setting(0.4, "Weight of the vector (KNN) ranking in the fusion.")
+    prior_weight: float = setting(0.1, "Weight of the recency/strength prior ranking.")
     link_weight: float = setting(0.3, "Weight of memories reached by one hop along links.")
     rrf_k: int = setting(60, "Reciprocal-rank-fusion constant: larger flattens rank differences.")
     candidates: int = setting(50, "How many hits each ranking contributes before fusion.")
     link_hop_from: int = setting(5, "How many top fused hits are followed along their links.")
     vector_max_distance: float = setting(
-        0.9, "Vector hits farther than this cosine distance are noise and are dropped."
+        0.85, "Vector hits farther than this cosine distance are noise and are dropped."
     )
     recency_half_life_days: float = setting(30.0, "Age in days at which the recency prior halves.")
 

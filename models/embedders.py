@@ -21,18 +21,28 @@ import numpy.typing as npt
 from core.ports import EmbedderIdentity
 from core.text import STOPWORDS, tokenize
 
+_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """A light suffix strip ("meetings" -> "meet", "budgets" -> "budget") for word features."""
+    for suffix, replacement in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + replacement
+    return word
+
 
 class HashingEmbedder:
     """Signed feature hashing of words, word pairs and character n-grams; no weights needed."""
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(
         self,
         dim: int = 256,
         char_ngrams: tuple[int, int] = (3, 5),
         bigram_weight: float = 0.6,
-        char_weight: float = 0.35,
+        char_weight: float = 0.8,
         stopword_weight: float = 0.1,
     ) -> None:
         if dim < 16:
@@ -62,17 +72,18 @@ class HashingEmbedder:
         lo, hi = self.char_ngrams
         for tok in tokens:
             stop = tok in STOPWORDS
-            feats["w:" + tok] = feats.get("w:" + tok, 0.0) + (self.stopword_weight if stop else 1.0)
+            word = "w:" + (tok if stop else stem(tok))
+            feats[word] = feats.get(word, 0.0) + (self.stopword_weight if stop else 1.0)
             if stop or len(tok) < lo:
                 continue
             padded = f"<{tok}>"
             grams = [
                 padded[i : i + n] for n in range(lo, hi + 1) for i in range(len(padded) - n + 1)
             ]
-            share = self.char_weight / max(1, len(grams)) * 4.0
+            share = self.char_weight / math.sqrt(max(1, len(grams)))  # word's grams: norm ~ weight
             for gram in grams:
                 feats["c:" + gram] = feats.get("c:" + gram, 0.0) + share
-        content = [t for t in tokens if t not in STOPWORDS]
+        content = [stem(t) for t in tokens if t not in STOPWORDS]
         for a, b in itertools.pairwise(content):
             feats[f"b:{a}|{b}"] = feats.get(f"b:{a}|{b}", 0.0) + self.bigram_weight
         return feats
@@ -88,7 +99,7 @@ class HashingEmbedder:
                 rows.append(row)
                 cols.append(h % self.dim)
                 sign = 1.0 if (h >> 31) & 1 else -1.0
-                vals.append(sign * (1.0 + math.log(weight)) if weight >= 1.0 else sign * weight)
+                vals.append(sign * (1.0 + math.log(weight) if weight > 1.0 else weight))
         if rows:
             np.add.at(out, (np.asarray(rows), np.asarray(cols)), np.asarray(vals, dtype=np.float32))
         norms = np.linalg.norm(out, axis=1, keepdims=True)

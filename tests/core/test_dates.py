@@ -51,3 +51,9 @@ def test_ordinary_words_are_not_dates(text: str) -> None:
 
 def test_invalid_calendar_date_is_ignored() -> None:
     assert find_dates("on February 30 nothing happened", THURSDAY) == []
+
+
+def test_weekday_as_a_target_is_upcoming_even_in_past_tense() -> None:
+    friday = datetime(2026, 3, 13, 12, 0, tzinfo=timezone(timedelta(hours=1)))
+    moved = find_dates("I moved the review to Thursday at 3pm.", friday)
+    assert moved[0].day.isoformat() == "2026-03-19"
