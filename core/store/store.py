@@ -464,13 +464,23 @@ class Store:
         return self._stored(row)
 
     def memories_by_rowid(self, rowids: Sequence[int]) -> dict[int, Memory]:
+        """Memories by rowid, their sources loaded in one query per chunk (the search hot path)."""
         found: dict[int, Memory] = {}
         for chunk in _chunks(list(rowids), 500):
             marks = ", ".join("?" * len(chunk))
-            for row in self.conn.execute(
+            rows = self.conn.execute(
                 f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE rowid IN ({marks})", chunk
+            ).fetchall()
+            sources: dict[str, list[str]] = {row[1]: [] for row in rows}
+            id_marks = ", ".join("?" * len(sources))
+            for memory_id, obs_id in self.conn.execute(
+                "SELECT memory_id, observation_id FROM memory_sources "
+                f"WHERE memory_id IN ({id_marks}) ORDER BY observation_id",
+                list(sources),
             ):
-                stored = self._stored(row)
+                sources[memory_id].append(obs_id)
+            for row in rows:
+                stored = self._stored(row, sources[row[1]])
                 found[stored.rowid] = stored.memory
         return found
 
@@ -484,15 +494,16 @@ class Store:
                 found[mid] = int(rowid)
         return found
 
-    def _stored(self, row: Sequence[Any]) -> StoredMemory:
-        sources = [
-            r[0]
-            for r in self.conn.execute(
-                "SELECT observation_id FROM memory_sources WHERE memory_id = ? "
-                "ORDER BY observation_id",
-                (row[1],),
-            )
-        ]
+    def _stored(self, row: Sequence[Any], sources: list[str] | None = None) -> StoredMemory:
+        if sources is None:
+            sources = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT observation_id FROM memory_sources WHERE memory_id = ? "
+                    "ORDER BY observation_id",
+                    (row[1],),
+                )
+            ]
         memory = Memory(
             id=row[1],
             type=MemoryType(row[2]),
