@@ -39,9 +39,12 @@ class Hit:
 
 
 def fts_query(text: str) -> str | None:
-    """An FTS5 MATCH expression: the query's content words, quoted, OR-ed; None if there are none."""
-    tokens = tokenize(text)
-    words = [t for t in tokens if t not in STOPWORDS] or tokens
+    """An FTS5 MATCH expression: the query's content words, quoted, OR-ed; None if there are none.
+
+    A query of stopwords alone ("who was it?") would match most of the store at full BM25 cost
+    and rank nothing useful; the vector ranking handles it alone.
+    """
+    words = [t for t in tokenize(text) if t not in STOPWORDS]
     unique = list(dict.fromkeys(w.replace('"', "") for w in words if w.strip('"')))
     if not unique:
         return None
@@ -67,14 +70,17 @@ class Retriever:
         limit = max(cfg.candidates, k)
         lists: dict[str, list[tuple[int, float]]] = {}
 
+        vector = self.store.embedder.embed([query])[0]
+        knn = None
+        if cfg.vector_weight > 0 and float(np.linalg.norm(vector)) > 0:
+            knn = self.store.nearest_async(vector, filt, limit)  # overlaps the full-text search
         match = fts_query(query)
         if match is not None and cfg.bm25_weight > 0:
             lists["bm25"] = self.store.fulltext(match, filt, limit)
-        vector = self.store.embedder.embed([query])[0]
-        if cfg.vector_weight > 0 and float(np.linalg.norm(vector)) > 0:
+        if knn is not None:
             lists["vector"] = [
                 (rowid, distance)
-                for rowid, distance in self.store.nearest(vector, filt, limit)
+                for rowid, distance in knn.result()
                 if distance <= cfg.vector_max_distance
             ]
 

@@ -2,8 +2,8 @@
 
 The key is applied as a raw 256-bit key (no KDF inside SQLCipher: the key is already random). The
 key is checked by reading the schema before any pragma that could write (journal mode), so a wrong
-key never modifies the file. `encrypted=False` opens the same schema as plain SQLite; only the
-benchmark uses it, to measure what encryption costs.
+key never modifies the file. `key=None` opens the same schema as plain SQLite; only the benchmark
+uses it, to measure what encryption costs.
 """
 
 from __future__ import annotations

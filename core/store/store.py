@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from core.store.connection import Connection, DatabaseError, connect, translate
 from core.store.migrations import migrate
 
 Progress = Callable[[int, int], None]
+_NO_READER = object()  # marks a store that cannot open a second connection (in-memory)
 
 _MEMORY_COLUMNS = (
     "rowid, id, type, text, fields, valid_from, valid_to, recorded_at, superseded_at, version, "
@@ -119,10 +121,21 @@ class StoredMemory:
 class Store:
     """Observations, memories, links and vectors in one encrypted SQLite database."""
 
-    def __init__(self, conn: Connection, path: Path, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        path: Path,
+        embedder: Embedder,
+        key: bytes | None | object = None,
+        cache_mb: int = 256,
+    ) -> None:
         self.conn = conn
         self.path = path
         self.embedder = embedder
+        self._reader_key = key if path != Path(":memory:") else _NO_READER
+        self._cache_mb = cache_mb
+        self._reader: Connection | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.RLock()
         self._depth = 0
         self._closed = False
@@ -146,7 +159,7 @@ class Store:
         conn = connect(path, key, cache_mb)
         try:
             migrate(conn)
-            store = cls(conn, path, embedder)
+            store = cls(conn, path, embedder, key, cache_mb)
             store._check_embedder()
         except BaseException:
             conn.close()
@@ -186,7 +199,7 @@ class Store:
         conn = connect(path, key, cache_mb)
         try:
             migrate(conn)
-            store = cls(conn, path, embedder)
+            store = cls(conn, path, embedder, key, cache_mb)
             old = vectors.active_embedder(conn)
             with store.write():
                 if old is not None and old != embedder.identity:
@@ -246,6 +259,11 @@ class Store:
             if self._closed:
                 return
             self._closed = True
+            if self._pool is not None:
+                if self._reader is not None:
+                    reader = self._reader
+                    self._pool.submit(reader.close).result()
+                self._pool.shutdown(wait=True)
             try:
                 self.conn.execute("PRAGMA optimize")
             except DatabaseError:
@@ -688,8 +706,32 @@ class Store:
 
     # -- search primitives -----------------------------------------------------------------
     def fulltext(self, match: str, filt: MemoryFilter, limit: int) -> list[tuple[int, float]]:
-        """(rowid, bm25) for an FTS5 MATCH expression, best first (lower bm25 is better)."""
+        """(rowid, bm25) for an FTS5 MATCH expression, best first (lower bm25 is better).
+
+        BM25 ranks inside FTS5 first and only the best few times `limit` rows are joined and
+        filtered: joining every matching row costs more than the ranking itself at 100k memories.
+        When the filter throws away so many that fewer than `limit` remain, the full join runs.
+        """
+        over = limit * 4
+        ranked = self.conn.execute(
+            "SELECT rowid, bm25(memories_fts) AS score FROM memories_fts "
+            "WHERE memories_fts MATCH ? ORDER BY score LIMIT ?",
+            (match, over),
+        ).fetchall()
+        if not ranked:
+            return []
         where, params = filt.clauses("m")
+        marks = ", ".join("?" * len(ranked))
+        kept = {
+            int(r[0])
+            for r in self.conn.execute(
+                f"SELECT m.rowid FROM memories m WHERE m.rowid IN ({marks}) AND {where}",
+                [r[0] for r in ranked] + params,
+            )
+        }
+        hits = [(int(r[0]), float(r[1])) for r in ranked if int(r[0]) in kept][:limit]
+        if len(hits) == limit or len(ranked) < over:
+            return hits
         rows = self.conn.execute(
             "SELECT f.rowid, bm25(memories_fts) AS score FROM memories_fts f "
             f"JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH ? AND {where} "
@@ -702,8 +744,39 @@ class Store:
         self, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
     ) -> list[tuple[int, float]]:
         """(rowid, cosine distance) of the nearest vectors under the filter, nearest first."""
+        return self._knn(self.conn, vector, filt, limit)
+
+    def nearest_async(
+        self, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
+    ) -> Future[list[tuple[int, float]]]:
+        """`nearest` on a reader connection in a worker thread, so it overlaps full-text search.
+
+        Inside a write transaction the reader could not see the uncommitted rows, so the search
+        then runs at once on the writer connection instead.
+        """
+        if self._depth > 0 or self._reader_key is _NO_READER:
+            done: Future[list[tuple[int, float]]] = Future()
+            done.set_result(self.nearest(vector, filt, limit))
+            return done
+        return self._reader_pool().submit(self._reader_knn, vector, filt, limit)
+
+    def _reader_pool(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mnemo-reader")
+        return self._pool
+
+    def _reader_knn(
+        self, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
+    ) -> list[tuple[int, float]]:
+        if self._reader is None:  # opened in the worker thread, used only there
+            self._reader = connect(self.path, self._reader_key, self._cache_mb)  # type: ignore[arg-type]
+        return self._knn(self._reader, vector, filt, limit)
+
+    def _knn(
+        self, conn: Connection, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
+    ) -> list[tuple[int, float]]:
         where, params = filt.clauses(vec=True)
-        rows = self.conn.execute(
+        rows = conn.execute(
             f"SELECT rowid, distance FROM {self._vec_table} "
             f"WHERE embedding MATCH ? AND k = ? AND {where} ORDER BY distance",
             [self._as_blob(vector), limit, *params],
