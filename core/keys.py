@@ -16,7 +16,6 @@ import base64
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from core.errors import (
     StoreMissingError,
     WrongPassphraseError,
 )
+from core.files import write_atomic
 from core.home import Home
 from core.ports import Keyring
 
@@ -208,17 +208,7 @@ def _unwrap(record: KeyFile, secret: str) -> bytes:
 
 
 def _write_key_file(path: Path, record: KeyFile) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-", suffix=".json")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(asdict(record), fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(asdict(record), indent=2), mode=0o600)
 
 
 def _b64(data: bytes) -> str:

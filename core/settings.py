@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import SettingsError
+from core.files import write_atomic
 
 
 def setting(default: Any, description: str) -> Any:
@@ -99,18 +98,8 @@ class Settings:
 
     def save(self, path: Path) -> None:
         """Write settings atomically (temp file in the same dir, then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         data = json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n"
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(path, data, mode=0o644)
 
 
 def describe(cls: type = Settings, prefix: str = "") -> list[tuple[str, Any, str]]:

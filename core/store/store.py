@@ -39,7 +39,6 @@ from core.store.connection import Connection, DatabaseError, connect, translate
 from core.store.migrations import migrate
 
 Progress = Callable[[int, int], None]
-_NO_READER = object()  # marks a store that cannot open a second connection (in-memory)
 
 _MEMORY_COLUMNS = (
     "rowid, id, type, text, fields, valid_from, valid_to, recorded_at, superseded_at, version, "
@@ -126,13 +125,14 @@ class Store:
         conn: Connection,
         path: Path,
         embedder: Embedder,
-        key: bytes | None | object = None,
+        key: bytes | None = None,
         cache_mb: int = 256,
     ) -> None:
         self.conn = conn
         self.path = path
         self.embedder = embedder
-        self._reader_key = key if path != Path(":memory:") else _NO_READER
+        self._key = key
+        self._reader_enabled = str(path) != ":memory:"
         self._cache_mb = cache_mb
         self._reader: Connection | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -754,7 +754,7 @@ class Store:
         Inside a write transaction the reader could not see the uncommitted rows, so the search
         then runs at once on the writer connection instead.
         """
-        if self._depth > 0 or self._reader_key is _NO_READER:
+        if self._depth > 0 or not self._reader_enabled:
             done: Future[list[tuple[int, float]]] = Future()
             done.set_result(self.nearest(vector, filt, limit))
             return done
@@ -769,7 +769,7 @@ class Store:
         self, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
     ) -> list[tuple[int, float]]:
         if self._reader is None:  # opened in the worker thread, used only there
-            self._reader = connect(self.path, self._reader_key, self._cache_mb)  # type: ignore[arg-type]
+            self._reader = connect(self.path, self._key, self._cache_mb)
         return self._knn(self._reader, vector, filt, limit)
 
     def _knn(
