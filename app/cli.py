@@ -289,9 +289,7 @@ def cmd_memories(args: argparse.Namespace, out: TextIO) -> int:
             else:
                 for memory in memories:
                     when = (memory.valid_from or memory.recorded_at).strftime("%Y-%m-%d")
-                    out.write(
-                        f"{memory.id[:13]}  {when}  {memory.type:<10}  {shown_text(memory)}\n"
-                    )
+                    out.write(f"{memory.id}  {when}  {memory.type:<10}  {shown_text(memory)}\n")
         elif args.memories_command == "show":
             chain = store.versions(args.id)
             target = store.get_memory(args.id)
@@ -344,9 +342,7 @@ def _print_memory(
         out.write("  versions:\n")
         for version in chain:
             mark = "*" if version.id == memory.id else " "
-            out.write(
-                f"   {mark} v{version.version} {version.id[:13]} {shown_text(version, reveal)}\n"
-            )
+            out.write(f"   {mark} v{version.version} {version.id} {shown_text(version, reveal)}\n")
 
 
 def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
@@ -373,15 +369,16 @@ def cmd_reindex(args: argparse.Namespace, out: TextIO) -> int:
 
     key = load_key(home, passphrase_provider(), system_keyring())
     with progress_bar("embedding", sys.stderr.isatty()) as progress:
-        store = Store.reembed(
+        store = Store.open(
             home.db_path,
             key,
             make_embedder(settings, home),
             cache_mb=settings.store.cache_mb,
+            reembed=True,
             progress=progress,
         )
-    count = store.stats()["versions"]
-    store.close()
+    with store:
+        count = store.stats()["versions"]
     out.write(f"Re-embedded {count} memories with {store.embedder.identity.name}.\n")
     return 0
 
@@ -393,6 +390,19 @@ def cmd_tour(args: argparse.Namespace, out: TextIO) -> int:
 
 
 # -- parser ----------------------------------------------------------------------------------
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--type", action="append", choices=[t.value for t in MemoryType])
     parser.add_argument("--since", help="only memories from this date/time on (or 'yesterday')")
@@ -420,13 +430,13 @@ def build_parser() -> argparse.ArgumentParser:
     isub = p.add_subparsers(dest="import_command", metavar="KIND", required=True)
     c = isub.add_parser("chats", help="a chat transcript in JSONL")
     c.add_argument("file", metavar="FILE.jsonl")
-    c.add_argument("--batch-size", type=int, help="lines committed per transaction")
+    c.add_argument("--batch-size", type=_bounded(1, 100_000), help="lines per transaction")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_import_chats)
 
     p = sub.add_parser("search", help="hybrid search over memories")
     p.add_argument("query", nargs="*")
-    p.add_argument("--k", type=int, default=10, help="how many results (default 10)")
+    p.add_argument("--k", type=_bounded(1, 1000), default=10, help="how many results (1-1000)")
     p.add_argument("--batch", metavar="QUERIES.jsonl", help="one {id, query} per line")
     p.add_argument("--explain", action="store_true", help="show each result's score breakdown")
     p.add_argument("--json", action="store_true")
@@ -436,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("memories", help="list, show or forget memories")
     msub = p.add_subparsers(dest="memories_command", metavar="ACTION", required=True)
     m = msub.add_parser("list", help="newest first")
-    m.add_argument("--limit", type=int, default=50)
+    m.add_argument("--limit", type=_bounded(1, 1_000_000), default=50)
     m.add_argument("--json", action="store_true")
     _filters(m)
     m = msub.add_parser("show", help="one memory with its sources and versions")

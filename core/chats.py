@@ -11,6 +11,7 @@ sources instead of creating a duplicate.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from core.pipeline.rules import SpeakerRoles, extract
 from core.store import Store
 
 Progress = Callable[[int, int], None]
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class ImportReport:
     already_imported: int = 0
     memories_added: int = 0
     duplicates_merged: int = 0
+    renamed_ids: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -59,6 +62,8 @@ def parse_time(value: str, where: str) -> datetime:
         parsed = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInputError(f"{where}: 'time' is not an ISO-8601 time: {value!r}") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise InvalidInputError(f"{where}: 'time' {value!r} is outside {MIN_YEAR}-{MAX_YEAR}")
     return parsed if parsed.tzinfo is not None else parsed.astimezone()
 
 
@@ -110,24 +115,31 @@ def import_chats(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import a chat transcript by the rule path; idempotent and resumable."""
-    total = sum(1 for _ in read_chat_lines(path))  # validates the whole file first
-    report = ImportReport(lines=total)
-    batch: list[ChatLine] = []
-    done = 0
-    for line in read_chat_lines(path):
-        batch.append(line)
-        if len(batch) >= batch_size:
-            _import_batch(store, batch, roles, report)
-            done += len(batch)
-            batch = []
-            if progress:
-                progress(done, total)
-    if batch:
+    lines = list(read_chat_lines(path))  # read once (pipes too) and validate before writing
+    report = ImportReport(lines=len(lines))
+    for start in range(0, len(lines), batch_size):
+        batch = lines[start : start + batch_size]
         _import_batch(store, batch, roles, report)
-        done += len(batch)
         if progress:
-            progress(done, total)
+            progress(start + len(batch), len(lines))
     return report
+
+
+def _external_id(store: Store, line: ChatLine) -> str | None:
+    """The id to store the line under, or None if this very line was imported before.
+
+    A line is the same line when its id, speaker and time match (its text may since have been
+    cut by `forget`). Another line reusing a known id, as exports that number messages per
+    conversation do, is kept under the id plus a fingerprint of its content instead of being lost.
+    """
+    existing = store.observation_by_external(Source.CHAT, line.id)
+    if existing is None:
+        return line.id
+    if existing.speaker == line.speaker and existing.time == line.time:
+        return None
+    raw = f"{line.time.isoformat()}|{line.speaker}|{line.text}".encode()
+    renamed = f"{line.id}#{hashlib.sha256(raw).hexdigest()[:8]}"
+    return None if store.observation_by_external(Source.CHAT, renamed) else renamed
 
 
 def _import_batch(
@@ -137,19 +149,22 @@ def _import_batch(
         fresh: list[Memory] = []
         pending: dict[str, Memory] = {}
         for line in lines:
+            external_id = _external_id(store, line)
+            if external_id is None:
+                report.already_imported += 1
+                continue
             obs = Observation(
                 source=Source.CHAT,
                 time=line.time,
                 text=line.text,
                 trust=roles.trust(line.speaker),
-                external_id=line.id,
+                external_id=external_id,
                 speaker=line.speaker,
                 session=line.session,
             )
-            if not store.add_observation(obs):
-                report.already_imported += 1
-                continue
+            store.add_observation(obs)
             report.observations_added += 1
+            report.renamed_ids += external_id != line.id
             for memory in extract(obs, roles):
                 if memory.content_hash in pending:
                     pending[memory.content_hash].sources.append(obs.id)

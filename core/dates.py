@@ -167,7 +167,10 @@ def find_dates(text: str, ref: datetime) -> list[DateMention]:
     ]
     for pattern, resolve in rules:
         for m in re.finditer(pattern, text, flags=re.IGNORECASE):
-            day, granularity = resolve(m)  # type: ignore[operator]
+            try:
+                day, granularity = resolve(m)  # type: ignore[operator]
+            except (OverflowError, ValueError):  # "900 years ago" leaves the calendar
+                continue
             add(m, day, granularity)
     found.sort(key=lambda d: d.start)
     return found

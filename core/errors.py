@@ -29,6 +29,10 @@ class StoreMissingError(ExpectedError):
     """No store exists at the given home."""
 
 
+class StoreOpenError(ExpectedError):
+    """The database file cannot be opened (permissions, a folder in its place, a bad path)."""
+
+
 class StoreExistsError(ExpectedError):
     """`init` was asked to create a store where one already exists."""
 

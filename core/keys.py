@@ -116,7 +116,12 @@ def create_key(
                 "no usable OS keyring was found; use passphrase storage instead"
             )
         record = KeyFile(KEY_FILE_VERSION, store_id, "keyring")
-        keyring.set_password(KEYRING_SERVICE, record.keyring_username, key.hex())
+        try:
+            keyring.set_password(KEYRING_SERVICE, record.keyring_username, key.hex())
+        except Exception as exc:  # keyring.errors.PasswordSetError, a locked collection...
+            raise KeyringUnavailableError(
+                f"the OS keyring refused the key ({exc}); use passphrase storage instead"
+            ) from None
     elif storage == "passphrase":
         secret = passphrase()
         if not secret:
@@ -137,7 +142,10 @@ def load_key(home: Home, passphrase: PassphraseProvider, keyring: Keyring | None
             raise KeyringUnavailableError(
                 "this store's key is in the OS keyring, but no usable keyring is available now"
             )
-        stored = keyring.get_password(KEYRING_SERVICE, record.keyring_username)
+        try:
+            stored = keyring.get_password(KEYRING_SERVICE, record.keyring_username)
+        except Exception as exc:  # keyring.errors.KeyringError and backend-specific failures
+            raise KeyringUnavailableError(f"the OS keyring did not answer: {exc}") from None
         if stored is None:
             raise KeyMissingError(
                 f"the data key for this store is missing from the OS keyring "

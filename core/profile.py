@@ -7,7 +7,7 @@ database together and removes both if either fails, so a failed `init` leaves no
 
 from __future__ import annotations
 
-from core.errors import StoreExistsError
+from core.errors import StoreExistsError, StoreMissingError
 from core.home import Home
 from core.keys import DEFAULT_SCRYPT_N, PassphraseProvider, create_key, load_key
 from core.ports import Embedder, Keyring
@@ -53,4 +53,9 @@ def open_store(
 ) -> Store:
     """Unlock and open the existing profile in `home`."""
     key = load_key(home, passphrase, keyring)
+    if not home.db_path.exists():
+        raise StoreMissingError(
+            f"the database {home.db_path} is missing although its key file is there: restore "
+            f"it from a backup, or remove {home.key_path.name} to start a new, empty store"
+        )
     return Store.open(home.db_path, key, embedder, cache_mb=settings.store.cache_mb)

@@ -25,6 +25,8 @@ from core.settings import RetrievalSettings
 from core.store import MemoryFilter, Store
 from core.text import STOPWORDS, tokenize
 
+MAX_CANDIDATES = 4096  # sqlite-vec's largest k
+
 
 @dataclass
 class Hit:
@@ -45,7 +47,7 @@ def fts_query(text: str) -> str | None:
     and rank nothing useful; the vector ranking handles it alone.
     """
     words = [t for t in tokenize(text) if t not in STOPWORDS]
-    unique = list(dict.fromkeys(w.replace('"', "") for w in words if w.strip('"')))
+    unique = list(dict.fromkeys(words))  # tokens are letters and digits: safe inside quotes
     if not unique:
         return None
     return " OR ".join(f'"{w}"' for w in unique)
@@ -65,9 +67,12 @@ class Retriever:
         """The `k` best memories for `query` under `filt`, best first."""
         if k <= 0:
             return []
-        filt = filt or MemoryFilter()
+        with self.store.read():
+            return self._search(query, k, filt or MemoryFilter())
+
+    def _search(self, query: str, k: int, filt: MemoryFilter) -> list[Hit]:
         cfg = self.settings
-        limit = max(cfg.candidates, k)
+        limit = min(max(cfg.candidates, k), MAX_CANDIDATES)
         lists: dict[str, list[tuple[int, float]]] = {}
 
         vector = self.store.embedder.embed([query])[0]

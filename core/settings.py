@@ -19,6 +19,11 @@ from core.errors import SettingsError
 from core.files import write_atomic
 
 
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise SettingsError(f"settings: {message}")
+
+
 def setting(default: Any, description: str) -> Any:
     """A settings field with its default and a one-line description."""
     if isinstance(default, list | dict):
@@ -42,6 +47,15 @@ class RetrievalSettings:
     )
     recency_half_life_days: float = setting(30.0, "Age in days at which the recency prior halves.")
 
+    def __post_init__(self) -> None:
+        for name in ("bm25_weight", "vector_weight", "prior_weight", "link_weight"):
+            _require(getattr(self, name) >= 0, f"retrieval.{name} must not be negative")
+        _require(self.rrf_k >= 1, "retrieval.rrf_k must be at least 1")
+        _require(self.candidates >= 1, "retrieval.candidates must be at least 1")
+        _require(self.link_hop_from >= 0, "retrieval.link_hop_from must not be negative")
+        _require(0 < self.vector_max_distance <= 2, "retrieval.vector_max_distance: 0 to 2")
+        _require(self.recency_half_life_days > 0, "retrieval.recency_half_life_days must be > 0")
+
 
 @dataclass
 class StoreSettings:
@@ -52,6 +66,10 @@ class StoreSettings:
     )
     import_batch_size: int = setting(200, "Lines committed per transaction during an import.")
 
+    def __post_init__(self) -> None:
+        _require(self.cache_mb >= 1, "store.cache_mb must be at least 1")
+        _require(self.import_batch_size >= 1, "store.import_batch_size must be at least 1")
+
 
 @dataclass
 class KeySettings:
@@ -60,6 +78,12 @@ class KeySettings:
     storage: str = setting(
         "auto", "auto (OS keyring if usable, else passphrase), keyring, or passphrase."
     )
+
+    def __post_init__(self) -> None:
+        _require(
+            self.storage in ("auto", "keyring", "passphrase"),
+            "keys.storage must be auto, keyring or passphrase",
+        )
 
 
 @dataclass

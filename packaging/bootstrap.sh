@@ -36,6 +36,11 @@ install_system_packages() {
 install_python_packages() {
     local extras="$1"
     local python="${PYTHON:-python3}"
+    if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+        echo "bootstrap: Mnemo needs Python 3.11 or newer; $python is $("$python" -V 2>&1)." >&2
+        echo "bootstrap: install one (e.g. Debian 12, Ubuntu 24.04) and set PYTHON=/path/to/it." >&2
+        exit 2
+    fi
     if [ ! -x .venv/bin/python ]; then
         "$python" -m venv .venv
     fi

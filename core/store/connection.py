@@ -15,17 +15,18 @@ from typing import Any
 import sqlcipher3
 import sqlite_vec
 
-from core.errors import DatabaseCorruptError, DiskFullError, StoreLockedError
+from core.errors import DatabaseCorruptError, DiskFullError, StoreLockedError, StoreOpenError
 
 Connection = Any  # sqlcipher3.Connection: the module ships no type information
 DatabaseError: type[Exception] = sqlcipher3.DatabaseError
-OperationalError: type[Exception] = sqlcipher3.OperationalError
-IntegrityError: type[Exception] = sqlcipher3.IntegrityError
 
 
 def connect(path: Path, key: bytes | None, cache_mb: int = 256) -> Connection:
     """Open (or create) the database at `path` with `key`; raise a clear error if the key is wrong."""
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    try:
+        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    except sqlcipher3.OperationalError as exc:
+        raise StoreOpenError(f"cannot open the database {path}: {exc}") from None
     try:
         if key is not None:
             conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from core.errors import DatabaseTooNewError
-from core.store.connection import Connection
+from core.store.connection import Connection, DatabaseError, translate
 
 
 def m001_observations(conn: Connection) -> None:
@@ -189,7 +189,13 @@ def migrate(conn: Connection, upto: int | None = None) -> list[str]:
     applied: list[str] = []
     target = SCHEMA_VERSION if upto is None else upto
     for index, (name, step) in enumerate(MIGRATIONS[current:target], start=current + 1):
-        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except DatabaseError as exc:
+            raise translate(exc) from exc
+        if schema_version(conn) >= index:  # another process applied this step meanwhile
+            conn.execute("ROLLBACK")
+            continue
         try:
             step(conn)
             conn.execute(

@@ -13,6 +13,7 @@ text was embedded before reuses that vector instead of being embedded again.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +32,7 @@ from core.errors import (
     MnemoError,
     NotFoundError,
     StoreMissingError,
+    StoreOpenError,
 )
 from core.memory import Link, Memory, MemoryType, Observation, Status, Tier
 from core.ports import Embedder, EmbedderIdentity
@@ -39,6 +41,7 @@ from core.store.connection import Connection, DatabaseError, connect, translate
 from core.store.migrations import migrate
 
 Progress = Callable[[int, int], None]
+_ID_PREFIX = re.compile(r"[0-9a-f-]{4,36}")
 
 _MEMORY_COLUMNS = (
     "rowid, id, type, text, fields, valid_from, valid_to, recorded_at, superseded_at, version, "
@@ -151,16 +154,28 @@ class Store:
         *,
         create: bool = False,
         cache_mb: int = 256,
+        reembed: bool = False,
+        progress: Progress | None = None,
     ) -> Store:
-        """Open the store at `path` (creating it if `create`), migrate it, check the embedder."""
+        """Open the store at `path` (creating it if `create`), migrate it, check the embedder.
+
+        With `reembed`, every memory is first re-embedded with `embedder`, which then becomes the
+        active one (what `mnemo reindex` does after the user changes embedders).
+        """
         if not path.exists() and not create:
             raise StoreMissingError(f"no Mnemo database at {path}: run 'mnemo init' first")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreOpenError(f"cannot create the folder for {path}: {exc.strerror}") from None
         conn = connect(path, key, cache_mb)
         try:
             migrate(conn)
             store = cls(conn, path, embedder, key, cache_mb)
-            store._check_embedder()
+            if reembed:
+                store._reembed(progress)
+            else:
+                store._check_embedder()
         except BaseException:
             conn.close()
             raise
@@ -172,7 +187,7 @@ class Store:
         if current is None:  # a new store, or one migrated from before vectors existed
             with self.write():
                 vectors.register(self.conn, wanted, activate=True)
-                self._fill_vectors(None, 256)
+                self._fill_vectors(None)
         elif current != wanted:
             raise EmbedderMismatchError(
                 f"this store's vectors come from the embedder '{current.name}' "
@@ -180,41 +195,24 @@ class Store:
                 "run 'mnemo reindex' to re-embed the store"
             )
 
-    @classmethod
-    def reembed(
-        cls,
-        path: Path,
-        key: bytes | None,
-        embedder: Embedder,
-        *,
-        cache_mb: int = 256,
-        progress: Progress | None = None,
-        batch: int = 256,
-    ) -> Store:
-        """Re-embed every memory with `embedder` and make it the active one, in one transaction.
+    def _reembed(self, progress: Progress | None) -> None:
+        """Fill the new embedder's table and switch to it in one transaction.
 
         The old vectors stay active until the new ones are complete, so an interrupted run leaves
-        the store as it was; vectors of the two embedders are never mixed in one table.
+        the store as it was; vectors of two embedders are never mixed in one table.
         """
-        conn = connect(path, key, cache_mb)
-        try:
-            migrate(conn)
-            store = cls(conn, path, embedder, key, cache_mb)
-            old = vectors.active_embedder(conn)
-            with store.write():
-                if old is not None and old != embedder.identity:
-                    vectors.drop(conn, embedder.identity)  # a stale, partial earlier attempt
-                vectors.register(conn, embedder.identity, activate=False)
-                store._fill_vectors(progress, batch)
-                vectors.register(conn, embedder.identity, activate=True)
-                if old is not None and old != embedder.identity:
-                    vectors.drop(conn, old)
-        except BaseException:
-            conn.close()
-            raise
-        return store
+        new = self.embedder.identity
+        old = vectors.active_embedder(self.conn)
+        with self.write():
+            if old != new:
+                vectors.drop(self.conn, new)  # a stale, partial earlier attempt
+            vectors.register(self.conn, new, activate=False)
+            self._fill_vectors(progress)
+            vectors.register(self.conn, new, activate=True)
+            if old is not None and old != new:
+                vectors.drop(self.conn, old)
 
-    def _fill_vectors(self, progress: Progress | None, batch: int) -> None:
+    def _fill_vectors(self, progress: Progress | None, batch: int = 256) -> None:
         total = int(self.conn.execute("SELECT count(*) FROM memories").fetchone()[0])
         done = 0
         last = 0
@@ -277,6 +275,13 @@ class Store:
         self.close()
 
     # -- transactions ----------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """Hold off this store's writers from other threads while a multi-query read runs, so the
+        read never sees another thread's uncommitted rows."""
+        with self._lock:
+            yield self.conn
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """One write transaction; nested calls join the outer one."""
@@ -466,20 +471,23 @@ class Store:
         return self.get_stored(memory_id).memory
 
     def get_stored(self, memory_id: str) -> StoredMemory:
-        row = self.conn.execute(
+        """The memory with this id, or the only one whose id starts with it (4+ characters)."""
+        rows = self.conn.execute(
             f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id = ?", (memory_id,)
-        ).fetchone()
-        if row is None and len(memory_id) >= 8:
+        ).fetchall()
+        prefix = memory_id.strip().lower()
+        if not rows and _ID_PREFIX.fullmatch(prefix):
             rows = self.conn.execute(
-                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE id LIKE ? || '%' LIMIT 2",
-                (memory_id.lower(),),
+                f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE substr(id, 1, ?) = ? LIMIT 2",
+                (len(prefix), prefix),
             ).fetchall()
             if len(rows) > 1:
-                raise NotFoundError(f"the id prefix {memory_id} matches several memories")
-            row = rows[0] if rows else None
-        if row is None:
+                raise NotFoundError(
+                    f"the id prefix {memory_id} matches several memories; give more of the id"
+                )
+        if not rows:
             raise NotFoundError(f"no memory with id {memory_id}")
-        return self._stored(row)
+        return self._load(rows)[0]
 
     def memories_by_rowid(self, rowids: Sequence[int]) -> dict[int, Memory]:
         """Memories by rowid, their sources loaded in one query per chunk (the search hot path)."""
@@ -489,17 +497,7 @@ class Store:
             rows = self.conn.execute(
                 f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE rowid IN ({marks})", chunk
             ).fetchall()
-            sources: dict[str, list[str]] = {row[1]: [] for row in rows}
-            id_marks = ", ".join("?" * len(sources))
-            for memory_id, obs_id in self.conn.execute(
-                "SELECT memory_id, observation_id FROM memory_sources "
-                f"WHERE memory_id IN ({id_marks}) ORDER BY observation_id",
-                list(sources),
-            ):
-                sources[memory_id].append(obs_id)
-            for row in rows:
-                stored = self._stored(row, sources[row[1]])
-                found[stored.rowid] = stored.memory
+            found.update((stored.rowid, stored.memory) for stored in self._load(rows))
         return found
 
     def rowids_of(self, memory_ids: Sequence[str]) -> dict[str, int]:
@@ -512,16 +510,21 @@ class Store:
                 found[mid] = int(rowid)
         return found
 
-    def _stored(self, row: Sequence[Any], sources: list[str] | None = None) -> StoredMemory:
-        if sources is None:
-            sources = [
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT observation_id FROM memory_sources WHERE memory_id = ? "
-                    "ORDER BY observation_id",
-                    (row[1],),
-                )
-            ]
+    def _load(self, rows: Sequence[Sequence[Any]]) -> list[StoredMemory]:
+        """Memories from `memories` rows, with all their sources fetched in one query."""
+        if not rows:
+            return []
+        sources: dict[str, list[str]] = {row[1]: [] for row in rows}
+        marks = ", ".join("?" * len(sources))
+        for memory_id, obs_id in self.conn.execute(
+            "SELECT memory_id, observation_id FROM memory_sources "
+            f"WHERE memory_id IN ({marks}) ORDER BY observation_id",
+            list(sources),
+        ):
+            sources[memory_id].append(obs_id)
+        return [self._stored(row, sources[row[1]]) for row in rows]
+
+    def _stored(self, row: Sequence[Any], sources: list[str]) -> StoredMemory:
         memory = Memory(
             id=row[1],
             type=MemoryType(row[2]),
@@ -545,13 +548,13 @@ class Store:
         return StoredMemory(int(row[0]), memory)
 
     def current_by_hash(self, chash: str) -> Memory | None:
-        """The live memory with this content hash, if any (for dedupe)."""
-        row = self.conn.execute(
+        """The live, active memory with this content hash, if any (for dedupe)."""
+        rows = self.conn.execute(
             f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE content_hash = ? "
-            "AND superseded_at IS NULL AND status != 'deleted-by-user' LIMIT 1",
+            "AND superseded_at IS NULL AND status = 'active' LIMIT 1",
             (chash,),
-        ).fetchone()
-        return self._stored(row).memory if row else None
+        ).fetchall()
+        return self._load(rows)[0].memory if rows else None
 
     def add_sources(self, memory_id: str, observation_ids: Sequence[str]) -> None:
         """Record more provenance for a memory (the same fact seen again)."""
@@ -571,7 +574,7 @@ class Store:
             f"FROM memories m WHERE {where} ORDER BY m.event_ts DESC, m.rowid DESC LIMIT ? OFFSET ?",
             [*params, limit, offset],
         ).fetchall()
-        return [self._stored(r).memory for r in rows]
+        return [stored.memory for stored in self._load(rows)]
 
     def versions(self, memory_id: str) -> list[Memory]:
         """The whole version chain the memory belongs to, oldest first."""
@@ -637,13 +640,18 @@ class Store:
             self._sync_state(stored.rowid)
 
     def forget(self, memory_id: str) -> list[str]:
-        """Erase a memory at the user's request: every version, its vectors, index entries and the
-        text of observations that no other memory still uses. Returns the erased version ids."""
+        """Erase a memory at the user's request: every version, its vectors and index entries, and
+        its statement in the observations it came from. Returns the erased version ids.
+
+        An observation that fed other memories too keeps the rest of its text with the forgotten
+        statement cut out; where the statement cannot be found verbatim (a model reworded it), or
+        nothing else uses the observation, its whole text is erased.
+        """
         with self.write() as conn:
             chain = self.versions(memory_id)
             ids = [m.id for m in chain]
             rowids = self.rowids_of(ids)
-            obs_ids = {o for m in chain for o in m.sources}
+            observations = self.observations([o for m in chain for o in m.sources])
             for mid in ids:
                 rowid = rowids[mid]
                 conn.execute(
@@ -653,12 +661,12 @@ class Store:
                 )
                 conn.execute(f"DELETE FROM {self._vec_table} WHERE rowid = ?", (rowid,))
                 conn.execute("DELETE FROM memory_sources WHERE memory_id = ?", (mid,))
-            for obs_id in obs_ids:
+            for obs in observations.values():
                 still_used = conn.execute(
-                    "SELECT 1 FROM memory_sources WHERE observation_id = ? LIMIT 1", (obs_id,)
+                    "SELECT 1 FROM memory_sources WHERE observation_id = ? LIMIT 1", (obs.id,)
                 ).fetchone()
-                if not still_used:
-                    conn.execute("UPDATE observations SET text = '' WHERE id = ?", (obs_id,))
+                text = _redact(obs, [m.text for m in chain]) if still_used else ""
+                conn.execute("UPDATE observations SET text = ? WHERE id = ?", (text, obs.id))
         self.checkpoint()
         return ids
 
@@ -783,12 +791,6 @@ class Store:
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
-    def vector_of(self, rowid: int) -> npt.NDArray[np.float32] | None:
-        row = self.conn.execute(
-            f"SELECT embedding FROM {self._vec_table} WHERE rowid = ?", (rowid,)
-        ).fetchone()
-        return np.frombuffer(row[0], dtype=np.float32) if row else None
-
     # -- reporting -------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Counts a user cares about: memories by type/status/tier, observations, links, size."""
@@ -851,6 +853,18 @@ def _observation(row: Sequence[Any]) -> Observation:
         trust=row[10],
         frame_path=row[11],
     )
+
+
+def _redact(obs: Observation, statements: Sequence[str]) -> str:
+    """The observation's text with each statement cut out; empty if one is not found verbatim."""
+    text = obs.text
+    for statement in statements:
+        if obs.speaker and statement.startswith(f"{obs.speaker}: "):
+            statement = statement[len(obs.speaker) + 2 :]
+        if not statement or statement not in text:
+            return ""
+        text = text.replace(statement, "[forgotten]")
+    return text
 
 
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:

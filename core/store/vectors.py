@@ -76,10 +76,3 @@ def drop(conn: Connection, identity: EmbedderIdentity) -> None:
     """Remove an inactive embedder's table and registry row."""
     conn.execute(f"DROP TABLE IF EXISTS {table_name(identity)}")
     conn.execute("DELETE FROM embedders WHERE key = ? AND active = 0", (identity.key,))
-
-
-def registered(conn: Connection) -> list[EmbedderIdentity]:
-    rows = conn.execute(
-        "SELECT name, dim, config_hash FROM embedders ORDER BY created_at"
-    ).fetchall()
-    return [EmbedderIdentity(r[0], int(r[1]), r[2]) for r in rows]

@@ -167,3 +167,30 @@ def test_tour_runs_on_bundled_data_and_touches_nothing(mnemo_home: Home) -> None
 
 def test_no_arguments_prints_help(mnemo_home: Home) -> None:
     assert "usage: mnemo" in mnemo(home=mnemo_home).stdout
+
+
+def test_k_is_bounded_and_ids_shown_are_ids_accepted(ready: Home) -> None:
+    for k in ("0", "-3", "5000", "ten"):
+        bad = mnemo("search", "x", "--k", k, home=ready, check=False)
+        assert bad.returncode == 2 and "--k" in bad.stderr and "Traceback" not in bad.stderr
+    listed = mnemo("memories", "list", home=ready).stdout.splitlines()
+    shown_id = listed[0].split()[0]
+    assert len(shown_id) == 36
+    assert shown_id in mnemo("memories", "show", shown_id, home=ready).stdout
+    wildcard = mnemo("memories", "show", "________", home=ready, check=False)
+    assert wildcard.returncode == 2 and "no memory with id" in wildcard.stderr
+
+
+def test_import_from_a_pipe(mnemo_home: Home) -> None:
+    mnemo("init", home=mnemo_home)
+    env = dict(os.environ, MNEMO_HOME=str(mnemo_home.config_dir.parent), MNEMO_PASSPHRASE="pw")
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "import", "chats", "/dev/stdin", "--json"],
+        input=SAMPLE.read_text(),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["observations_added"] == 20

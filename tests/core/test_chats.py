@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -92,3 +94,46 @@ def test_unreadable_files(store: Store, tmp_path: Path) -> None:
     binary.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(InvalidInputError, match="not UTF-8"):
         import_chats(store, binary, ROLES)
+
+
+def test_time_outside_the_calendar_range_is_refused_before_writing(
+    store: Store, tmp_path: Path
+) -> None:
+    far = dict(LINES[0], id="far", time="9999-12-31T23:00:00+00:00")
+    before = store.stats()
+    with pytest.raises(InvalidInputError, match=r"line 2: 'time' .* is outside 1900-2200"):
+        import_chats(store, write(tmp_path / "c.jsonl", [LINES[1], far]), ROLES)
+    assert store.stats() == before
+
+
+def test_reused_ids_from_another_export_are_kept_not_lost(store: Store, tmp_path: Path) -> None:
+    import_chats(store, write(tmp_path / "a.jsonl", LINES), ROLES)
+    other = [dict(LINES[0], time="2026-04-01T10:00:00+02:00", text="My accountant is Maria Silva.")]
+    path = write(tmp_path / "b.jsonl", other)
+    report = import_chats(store, path, ROLES)
+    assert report.observations_added == 1 and report.renamed_ids == 1
+    sources = sources_by_text(store)["My accountant is Maria Silva."]
+    (renamed,) = sources
+    assert renamed.startswith("a1#")
+    again = import_chats(store, path, ROLES)  # idempotent under the new id too
+    assert again.observations_added == 0 and again.already_imported == 1
+
+
+def test_reimport_after_forget_does_not_bring_the_memory_back(store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path / "c.jsonl", LINES)
+    import_chats(store, path, ROLES)
+    climbing = next(m for m in store.list_memories() if "climbing" in m.text)
+    store.forget(climbing.id)
+    report = import_chats(store, path, ROLES)
+    assert report.observations_added == 0
+    assert all("climbing" not in m.text for m in store.list_memories())
+
+
+def test_piped_input_is_read_once(store: Store, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(json.dumps(LINES[0]) + "\n"))
+    writer.start()
+    report = import_chats(store, fifo, ROLES)
+    writer.join()
+    assert report.observations_added == 1 and report.memories_added == 2

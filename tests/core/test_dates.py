@@ -57,3 +57,7 @@ def test_weekday_as_a_target_is_upcoming_even_in_past_tense() -> None:
     friday = datetime(2026, 3, 13, 12, 0, tzinfo=timezone(timedelta(hours=1)))
     moved = find_dates("I moved the review to Thursday at 3pm.", friday)
     assert moved[0].day.isoformat() == "2026-03-19"
+
+
+def test_dates_off_the_calendar_are_ignored() -> None:
+    assert find_dates("in 999 years", datetime(9500, 1, 1, tzinfo=THURSDAY.tzinfo)) == []

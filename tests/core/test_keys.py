@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 
 from core.errors import (
+    DiskFullError,
     KeyMissingError,
     KeyringUnavailableError,
     PassphraseRequiredError,
     StoreExistsError,
     StoreMissingError,
+    StoreOpenError,
     WrongPassphraseError,
 )
 from core.home import Home
@@ -20,6 +23,7 @@ from core.keys import KEYRING_SERVICE, passphrase_from_env, read_key_file, syste
 from core.memory import Memory
 from core.profile import init_store, open_store
 from core.settings import Settings
+from core.store.connection import connect
 from models.embedders import HashingEmbedder
 from tests.conftest import TEST_SCRYPT_N
 
@@ -135,12 +139,24 @@ def test_fail_backend_counts_as_no_keyring() -> None:
     assert system_keyring() is None
 
 
-def test_failed_init_leaves_nothing_behind(mnemo_home: Home) -> None:
+def test_failed_init_leaves_nothing_behind(
+    mnemo_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(PassphraseRequiredError):
         init_store(mnemo_home, Settings(), HashingEmbedder(), lambda: "", None)
     assert not mnemo_home.key_path.exists() and not mnemo_home.db_path.exists()
-    mnemo_home.db_path.parent.mkdir(parents=True, exist_ok=True)
-    mnemo_home.db_path.mkdir()  # the database cannot be created: the new key must not stay
-    with pytest.raises(Exception):  # noqa: B017
+
+    def disk_full(*args: object, **kwargs: object) -> None:
+        mnemo_home.db_path.write_bytes(b"partial")  # what a full disk leaves behind
+        raise DiskFullError("the disk is full: nothing from the last step was saved")
+
+    monkeypatch.setattr("core.profile.Store.open", disk_full)
+    with pytest.raises(DiskFullError):
         init_store(mnemo_home, Settings(), HashingEmbedder(), lambda: "pw", None, scrypt_n=2**14)
-    assert not mnemo_home.key_path.exists()
+    assert not mnemo_home.key_path.exists() and not mnemo_home.db_path.exists()
+
+
+def test_unopenable_database_path_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "missing-dir").write_text("a file where a folder should be")
+    with pytest.raises(StoreOpenError, match="cannot open the database"):
+        connect(tmp_path / "missing-dir" / "x.db", None)

@@ -36,6 +36,9 @@ def test_partial_file_keeps_other_defaults(tmp_path: Path) -> None:
         ('{"chat": {"user_names": "sam"}}', "'chat.user_names' must be a list of str"),
         ('{"store": {"cache_mb": true}}', "'store.cache_mb' must be int"),
         ("{broken", "cannot read settings file"),
+        ('{"retrieval": {"rrf_k": 0}}', "retrieval.rrf_k must be at least 1"),
+        ('{"retrieval": {"vector_weight": -1}}', "retrieval.vector_weight must not be negative"),
+        ('{"keys": {"storage": "cloud"}}', "keys.storage must be auto, keyring or passphrase"),
     ],
 )
 def test_bad_settings_are_refused_by_name(tmp_path: Path, content: str, message: str) -> None:

@@ -124,6 +124,20 @@ def test_forget_erases_every_version_and_its_text(store: Store, tmp_path: Path) 
     assert b"memories_fts" in exported  # the export really is the plaintext database
 
 
+def test_forget_cuts_the_statement_out_of_a_shared_source_line(store: Store) -> None:
+    obs = chat(store, "My dentist is Dr. Lee. My locker code is 4471 zebra.")
+    kept = store.add_memory(Memory(type="core", text="My dentist is Dr. Lee.", sources=[obs.id]))
+    secret = store.add_memory(
+        Memory(type="vault", text="My locker code is 4471 zebra.", sources=[obs.id])
+    )
+    store.forget(secret.id)
+    assert store.get_observation(obs.id).text == "My dentist is Dr. Lee. [forgotten]"
+    assert store.get_memory(kept.id).sources == [obs.id]
+    reworded = store.add_memory(Memory(type="core", text="Dentist: Lee", sources=[obs.id]))
+    store.forget(reworded.id)  # not found verbatim: the whole line goes
+    assert store.get_observation(obs.id).text == ""
+
+
 def test_links_are_found_in_both_directions(store: Store) -> None:
     a = store.add_memory(Memory(type="semantic", text="Alice leads the data team"))
     b = store.add_memory(Memory(type="episodic", text="Lunch with Alice on Friday"))
@@ -161,8 +175,8 @@ def test_other_embedder_is_refused_then_reembed_switches(tmp_path: Path, key: by
     with pytest.raises(EmbedderMismatchError, match="mnemo reindex"):
         Store.open(path, key, HashingEmbedder(dim=128))
     seen: list[tuple[int, int]] = []
-    store = Store.reembed(
-        path, key, HashingEmbedder(dim=128), progress=lambda d, t: seen.append((d, t))
+    store = Store.open(
+        path, key, HashingEmbedder(dim=128), reembed=True, progress=lambda d, t: seen.append((d, t))
     )
     assert seen[-1] == (300, 300)
     hits = store.nearest(store.embedder.embed(["fact number 7"])[0], MemoryFilter(), 3)
