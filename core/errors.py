@@ -83,3 +83,23 @@ class NotFoundError(ExpectedError):
 
 class SettingsError(ExpectedError):
     """The settings file is invalid."""
+
+
+class ModelMissingError(ExpectedError):
+    """A model file the user configured is not on disk."""
+
+
+class ModelInvalidError(ExpectedError):
+    """A model or adapter file is not usable (corrupt, wrong kind, made for another base)."""
+
+
+class ModelOutputError(ExpectedError):
+    """A model's output could not be used (cut off, or not matching its schema)."""
+
+
+class CancelledError(ExpectedError):
+    """The user cancelled a long operation."""
+
+
+class DownloadError(ExpectedError):
+    """A model download failed (network, checksum, disk); nothing was left in place."""

@@ -1,4 +1,6 @@
-"""Atomic file writes: a file is either the old version or the complete new one, never half.
+"""File helpers: atomic writes and streaming checksums.
+
+Atomic writes: a file is either the old version or the complete new one, never half.
 
 The text goes to a temporary file in the same folder (so the rename stays on one file system), is
 flushed to disk, then renamed over the target. A crash or a full disk leaves the old file intact and
@@ -7,6 +9,7 @@ removes the temporary one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -26,3 +29,12 @@ def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sha256_file(path: Path) -> str:
+    """Streaming sha256 of a file, in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

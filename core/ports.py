@@ -17,6 +17,9 @@ import numpy.typing as npt
 
 Vector = npt.NDArray[np.float32]
 
+# The memory operations a model runs, each with its own adapter and output schema.
+OPERATIONS = ("extract", "update", "answer", "consolidate")
+
 
 @dataclass(frozen=True)
 class EmbedderIdentity:

@@ -1,5 +1,10 @@
 """Embedders behind the `Embedder` port.
 
+`GGUFEmbedder` runs a GGUF embedding model (a BERT converted by `models.convert`) with llama.cpp:
+mean pooling as the file says, normalised vectors, texts batched, each truncated to the model's
+context (256 tokens for MiniLM) so long texts do not drift. Its identity hashes the file, so a
+re-quantized model counts as another embedder and never shares a vector table with the original.
+
 `HashingEmbedder` needs no weights, so Mnemo searches by meaning-ish similarity from the first
 launch: word unigrams and bigrams plus character n-grams of each word are mapped by signed feature
 hashing (CRC32, stable across processes, unlike Python's `hash`) into a fixed number of buckets,
@@ -14,10 +19,12 @@ import itertools
 import math
 import zlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
+from core.errors import ModelInvalidError
 from core.ports import EmbedderIdentity
 from core.text import STOPWORDS, tokenize
 
@@ -105,3 +112,57 @@ class HashingEmbedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         np.divide(out, norms, out=out, where=norms > 0)
         return out
+
+
+class GGUFEmbedder:
+    """A GGUF sentence-embedding model run by llama.cpp."""
+
+    def __init__(self, path: Path, n_threads: int = 0, max_tokens: int = 256) -> None:
+        import llama_cpp
+
+        from core.files import sha256_file
+        from models.adapters import read_gguf_header
+        from models.runtime import default_threads, validate_gguf
+
+        validate_gguf(path, "embedding model")
+        header = read_gguf_header(path)
+        arch = str(header.get("general.architecture", ""))
+        if header.get(f"{arch}.pooling_type") is None:
+            raise ModelInvalidError(f"{path.name} is not an embedding model (no pooling type)")
+        context = int(header.get(f"{arch}.context_length", max_tokens))
+        self.max_tokens = min(max_tokens, context)
+        threads = n_threads or default_threads()
+        try:
+            self.llm = llama_cpp.Llama(
+                model_path=str(path),
+                embedding=True,
+                n_ctx=self.max_tokens,
+                n_batch=self.max_tokens,
+                n_ubatch=self.max_tokens,  # a smaller ubatch aborts the process for embeddings
+                n_threads=threads,
+                n_threads_batch=threads,
+                verbose=False,
+            )
+        except ValueError as exc:
+            raise ModelInvalidError(f"llama.cpp could not load {path.name}: {exc}") from None
+        name = str(header.get("general.name") or path.stem)
+        self._identity = EmbedderIdentity(
+            name=f"gguf:{name}", dim=int(self.llm.n_embd()), config_hash=sha256_file(path)[:16]
+        )
+
+    @property
+    def identity(self) -> EmbedderIdentity:
+        return self._identity
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.zeros((0, self._identity.dim), dtype=np.float32)
+        out = np.zeros((len(texts), self._identity.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            if text.strip():
+                vector = self.llm.embed(text, normalize=True, truncate=True)
+                out[row] = np.asarray(vector, dtype=np.float32).reshape(-1)
+        return out
+
+    def close(self) -> None:
+        self.llm.close()

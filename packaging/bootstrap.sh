@@ -45,7 +45,8 @@ install_python_packages() {
         "$python" -m venv .venv
     fi
     .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e ".${extras}"
+    # Portable llama.cpp build (no -march=native): the cached wheel works on any x86-64 machine.
+    CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" .venv/bin/python -m pip install -q -e ".${extras}"
 }
 
 install_system_packages
