@@ -35,9 +35,9 @@ class CatalogEntry:
     name: str
     kind: str  # "base" | "embedder"
     url: str
-    size: int
-    sha256: str
     license: str
+    size: int = 0  # 0: not pinned, taken from the server's published X-Linked-Size
+    sha256: str = ""  # "": not pinned, taken from the server's published X-Linked-Etag
     description: str = ""
 
     @property
@@ -68,14 +68,20 @@ def download(
     timeout: float = 30.0,
     attempts: int = 5,
 ) -> Path:
-    """Download `entry` into `dest_dir` (resuming a partial file), verify it, rename into place."""
+    """Download `entry` into `dest_dir` (resuming a partial file), verify it, rename into place.
+
+    The expected size and sha256 are the catalog's when pinned there, else the ones the server
+    publishes for the file (Hugging Face sends X-Linked-Size and X-Linked-Etag for LFS files); a
+    file that cannot be verified either way is not kept.
+    """
     dest_dir.mkdir(parents=True, exist_ok=True)
     final = dest_dir / entry.filename
     part = dest_dir / f"{entry.filename}.part"
+    expected = Expected(entry.size, entry.sha256)
     last_error = "no attempt made"
     for _ in range(attempts):
         try:
-            _fetch(entry, part, progress, timeout)
+            _fetch(entry.url, part, expected, progress, timeout)
             break
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
             if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
@@ -89,39 +95,65 @@ def download(
             f"the download of {entry.name} failed after {attempts} attempts ({last_error}); "
             f"run the same command again to resume"
         )
-    size = part.stat().st_size
-    if size != entry.size or sha256_file(part) != entry.sha256:
+    if not expected.sha256:
         part.unlink(missing_ok=True)
         raise DownloadError(
-            f"the downloaded {entry.name} does not match the catalog's checksum; it was deleted"
+            f"{entry.name} cannot be verified: neither the catalog nor the server gives its sha256"
+        )
+    if part.stat().st_size != expected.size or sha256_file(part) != expected.sha256:
+        part.unlink(missing_ok=True)
+        raise DownloadError(
+            f"the downloaded {entry.name} does not match its published checksum; it was deleted"
         )
     os.replace(part, final)
     return final
 
 
-def _fetch(entry: CatalogEntry, part: Path, progress: Progress | None, timeout: float) -> None:
+@dataclass
+class Expected:
+    """What the finished file must be: filled from the catalog, else from response headers."""
+
+    size: int
+    sha256: str
+
+    def learn(self, headers: Any, have: int) -> None:
+        if not self.sha256:
+            tag = (headers.get("X-Linked-Etag") or "").strip('"')
+            if len(tag) == 64 and all(c in "0123456789abcdef" for c in tag.lower()):
+                self.sha256 = tag.lower()
+        if not self.size:
+            linked = headers.get("X-Linked-Size") or ""
+            length = headers.get("Content-Length") or ""
+            if linked.isdigit():
+                self.size = int(linked)
+            elif length.isdigit():
+                self.size = int(length) + have
+
+
+def _fetch(
+    url: str, part: Path, expected: Expected, progress: Progress | None, timeout: float
+) -> None:
     have = part.stat().st_size if part.exists() else 0
-    if have > entry.size:
+    if expected.size and have > expected.size:
         part.unlink()
         have = 0
-    if have == entry.size:
+    if expected.size and expected.sha256 and have == expected.size:
         return
-    request = urllib.request.Request(entry.url, headers={"User-Agent": "mnemo"})
+    request = urllib.request.Request(url, headers={"User-Agent": "mnemo"})
     if have:
         request.add_header("Range", f"bytes={have}-")
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        status = response.status
-        if have and status != 206:  # the server ignored the range: start over
+        if have and response.status != 206:  # the server ignored the range: start over
             have = 0
-        mode = "ab" if have else "wb"
-        with part.open(mode) as fh:
+        expected.learn(response.headers, have)
+        with part.open("ab" if have else "wb") as fh:
             done = have
             while chunk := response.read(CHUNK):
                 fh.write(chunk)
                 done += len(chunk)
                 if progress:
-                    progress(done, entry.size)
+                    progress(done, expected.size)
             fh.flush()
             os.fsync(fh.fileno())
-    if part.stat().st_size < entry.size:
+    if part.stat().st_size < expected.size:
         raise ConnectionError("the connection closed before the end of the file")

