@@ -116,7 +116,7 @@ def test_embedder_identity_differs_per_file(converted: tuple[Path, Path]) -> Non
 
 
 def test_bad_inputs_are_clear(tmp_path: Path, converted: tuple[Path, Path]) -> None:
-    with pytest.raises(InvalidInputError, match="config.json is missing"):
+    with pytest.raises(InvalidInputError, match=r"config\.json is missing"):
         import_hf(tmp_path, tmp_path / "x.gguf")
     (tmp_path / "config.json").write_text('{"model_type": "llama"}')
     with pytest.raises(InvalidInputError, match="only BERT is supported"):
