@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.model_commands import add_parser as add_models_parser
+from app.model_commands import make_embedder
 from core.chats import import_chats
 from core.dates import find_dates, start_of_day
 from core.errors import ExpectedError, InvalidInputError, MnemoError
@@ -23,22 +25,15 @@ from core.home import Home
 from core.keys import PassphraseProvider, passphrase_from_env, system_keyring
 from core.memory import Memory, MemoryType
 from core.pipeline.rules import SpeakerRoles
-from core.ports import Embedder
 from core.profile import init_store, open_store
 from core.retrieval import Hit, Retriever
 from core.settings import Settings
 from core.store import MemoryFilter, Store
-from models.embedders import HashingEmbedder
 
 VAULT_HIDDEN = "[vault memory hidden: 'mnemo memories show {id} --reveal' shows it]"
 
 
 # -- wiring ----------------------------------------------------------------------------------
-def make_embedder(settings: Settings, home: Home) -> Embedder:
-    """The configured embedder (the hashing embedder until a model is installed)."""
-    return HashingEmbedder()
-
-
 def _prompt(confirm: bool) -> Callable[[], str | None] | None:
     if not sys.stdin.isatty():
         return None
@@ -465,6 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reindex", help="re-embed every memory with the configured embedder")
     p.set_defaults(func=cmd_reindex)
+
+    add_models_parser(sub)
 
     p = sub.add_parser("tour", help="a short guided tour on sample data (touches nothing of yours)")
     p.set_defaults(func=cmd_tour)

@@ -99,6 +99,20 @@ class ChatSettings:
 
 
 @dataclass
+class ModelSettings:
+    """Which on-device models are used (files in the profile's models folder)."""
+
+    base: str = setting("", "Base LLM file in the models folder; empty: no model, rules only.")
+    embedder: str = setting("hashing", "hashing (no weights) or a GGUF embedding model file.")
+    threads: int = setting(0, "Inference threads; 0 means the number of cores minus one.")
+    context: int = setting(4096, "Context window of the base model in tokens.")
+
+    def __post_init__(self) -> None:
+        _require(self.threads >= 0, "models.threads must not be negative")
+        _require(self.context >= 256, "models.context must be at least 256")
+
+
+@dataclass
 class Settings:
     """All of Mnemo's settings."""
 
@@ -106,6 +120,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     keys: KeySettings = field(default_factory=KeySettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
+    models: ModelSettings = field(default_factory=ModelSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
