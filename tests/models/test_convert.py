@@ -104,6 +104,18 @@ def test_gguf_embeddings_match_the_reference(converted: tuple[Path, Path]) -> No
     assert q8.stat().st_size < f16.stat().st_size * 0.7
 
 
+def test_long_texts_are_cut_to_the_models_window(converted: tuple[Path, Path]) -> None:
+    embedder = GGUFEmbedder(converted[0], n_threads=1)
+    try:
+        long_text = "the quarterly budget meeting moved again " * 200  # ~1,400 tokens
+        vectors = embedder.embed([long_text, "short one", ""])
+        assert vectors.shape == (3, 384)
+        assert np.isclose(np.linalg.norm(vectors[0]), 1.0) and not vectors[2].any()
+        assert len(embedder.llm.tokenize(embedder._fit(long_text).encode(), add_bos=False)) <= 254
+    finally:
+        embedder.close()
+
+
 def test_embedder_identity_differs_per_file(converted: tuple[Path, Path]) -> None:
     f16, q8 = converted
     a, b = GGUFEmbedder(f16, n_threads=1), GGUFEmbedder(q8, n_threads=1)
