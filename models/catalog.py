@@ -81,6 +81,8 @@ def download(
     last_error = "no attempt made"
     for _ in range(attempts):
         try:
+            if not (expected.sha256 and expected.size):
+                expected.learn(_published_headers(entry.url, timeout), 0)
             _fetch(entry.url, part, expected, progress, timeout)
             break
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
@@ -128,6 +130,27 @@ class Expected:
                 self.size = int(linked)
             elif length.isdigit():
                 self.size = int(length) + have
+
+
+class _KeepRedirect(urllib.request.HTTPRedirectHandler):
+    """Do not follow redirects: the checksum headers are on the redirect itself."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _published_headers(url: str, timeout: float) -> Any:
+    """Headers of a HEAD on `url` before any redirect (Hugging Face puts X-Linked-Etag and
+    X-Linked-Size on its 302 to the CDN, not on the CDN's response)."""
+    opener = urllib.request.build_opener(_KeepRedirect)
+    request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "mnemo"})
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return response.headers
+    except urllib.error.HTTPError as exc:  # the unfollowed 3xx arrives as an HTTPError
+        if 300 <= exc.code < 400:
+            return exc.headers
+        raise
 
 
 def _fetch(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import threading
@@ -31,7 +32,22 @@ class Server:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def do_HEAD(self) -> None:
+                # Like Hugging Face: the checksum is published on a redirect to the CDN.
+                self.send_response(302)
+                self.send_header("Location", "/cdn/model.gguf")
+                if outer.publish_checksum:
+                    self.send_header("X-Linked-Etag", f'"{hashlib.sha256(PAYLOAD).hexdigest()}"')
+                    self.send_header("X-Linked-Size", str(len(PAYLOAD)))
+                self.end_headers()
+
             def do_GET(self) -> None:
+                if self.path == "/model.gguf":
+                    self.send_response(302)
+                    self.send_header("Location", "/cdn/model.gguf")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 outer.ranges.append(self.headers.get("Range"))
                 start = 0
                 if self.headers.get("Range") and not outer.ignore_range:
@@ -42,9 +58,6 @@ class Server:
                     self.send_response(200)
                 body = PAYLOAD[start:]
                 self.send_header("Content-Length", str(len(body)))
-                if outer.publish_checksum:
-                    self.send_header("X-Linked-Etag", f'"{hashlib.sha256(PAYLOAD).hexdigest()}"')
-                    self.send_header("X-Linked-Size", str(len(PAYLOAD)))
                 self.end_headers()
                 if outer.cut_after:
                     self.wfile.write(body[: outer.cut_after.pop(0)])
@@ -116,6 +129,22 @@ def test_unpinned_entry_uses_the_servers_published_checksum(server: Server, tmp_
     server.publish_checksum = True
     server.cut_after = [70_000]
     assert download(unpinned, tmp_path).read_bytes() == PAYLOAD
+
+
+def test_full_disk_keeps_the_partial_file_for_resuming(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = Path.open
+
+    def full_disk(self: Path, mode: str = "r", *args: object, **kwargs: object) -> object:
+        if self.suffix == ".part" and "b" in mode and ("w" in mode or "a" in mode):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(self, mode, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", full_disk)
+    with pytest.raises(DownloadError, match="the disk is full"):
+        download(entry(server), tmp_path)
+    assert not (tmp_path / "test-model.gguf").exists()
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
