@@ -31,7 +31,30 @@ from models.tiny import TinySpec, write_adapter, write_base
 # llama.cpp keeps this callback pointer: it must live as long as the process.
 _SILENT = llama_cpp.llama_log_callback(lambda level, text, user_data: None)
 
-WORDS = ["meeting", "budget", "dentist", "Berlin", "climbing", "project", "deadline", "server", "restart", "invoice", "sister", "birthday", "review", "onboarding", "spec", "lunch", "ramen", "flight", "conference", "locker", "code", "wiki"]
+WORDS = [
+    "meeting",
+    "budget",
+    "dentist",
+    "Berlin",
+    "climbing",
+    "project",
+    "deadline",
+    "server",
+    "restart",
+    "invoice",
+    "sister",
+    "birthday",
+    "review",
+    "onboarding",
+    "spec",
+    "lunch",
+    "ramen",
+    "flight",
+    "conference",
+    "locker",
+    "code",
+    "wiki",
+]
 
 
 def sentences(n: int) -> list[str]:
