@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from app.model_commands import add_parser as add_models_parser
 from app.model_commands import make_embedder
+from app.progress import progress_bar
 from core.chats import import_chats
 from core.dates import find_dates, start_of_day
 from core.errors import ExpectedError, InvalidInputError, MnemoError
@@ -164,26 +165,6 @@ def print_hits(store: Store, hits: Sequence[Hit], out: TextIO, explain: bool) ->
             out.write(f"    why: {parts}\n")
 
 
-@contextmanager
-def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled:
-        yield None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(desc=label, unit="line", file=sys.stderr, leave=False)
-    try:
-
-        def update(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
-        yield update
-    finally:
-        bar.close()
-
-
 # -- commands --------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     home = Home.resolve(args.home)
@@ -217,7 +198,7 @@ def cmd_import_chats(args: argparse.Namespace, out: TextIO) -> int:
     with opened(args) as (store, settings, _home):
         roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
         batch = args.batch_size or settings.store.import_batch_size
-        with progress_bar("importing", sys.stderr.isatty() and not args.json) as progress:
+        with progress_bar("importing", "line", sys.stderr.isatty() and not args.json) as progress:
             report = import_chats(store, Path(args.file), roles, batch, progress)
     if args.json:
         emit(report.as_dict(), out)
@@ -363,7 +344,7 @@ def cmd_reindex(args: argparse.Namespace, out: TextIO) -> int:
     from core.keys import load_key
 
     key = load_key(home, passphrase_provider(), system_keyring())
-    with progress_bar("embedding", sys.stderr.isatty()) as progress:
+    with progress_bar("embedding", "memory") as progress:
         store = Store.open(
             home.db_path,
             key,

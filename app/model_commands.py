@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.progress import progress_bar
 from core.errors import InvalidInputError, ModelMissingError
 from core.files import sha256_file
 from core.home import Home
@@ -39,14 +39,6 @@ def make_embedder(settings: Settings, home: Home) -> Embedder:
 
 def _emit(data: Any, out: TextIO) -> None:
     out.write(json.dumps(data, ensure_ascii=False) + "\n")
-
-
-def _progress(label: str) -> Any:
-    from tqdm import tqdm
-
-    return tqdm(
-        desc=label, unit="B", unit_scale=True, file=sys.stderr, disable=not sys.stderr.isatty()
-    )
 
 
 def _installed(home: Home) -> list[Path]:
@@ -123,17 +115,8 @@ def cmd_pull(args: argparse.Namespace, home: Home, settings: Settings, out: Text
     entry = catalog.get(args.name)
     if entry is None:
         raise InvalidInputError(f"no model named {args.name}; see 'mnemo models list'")
-    bar = _progress(entry.name)
-    try:
-
-        def update(done: int, total: int) -> None:
-            bar.total = total or None
-            bar.n = done
-            bar.refresh()
-
+    with progress_bar(entry.name, "B") as update:
         path = download(entry, home.models_dir, progress=update)
-    finally:
-        bar.close()
     out.write(f"Downloaded {entry.name} to {path} (sha256 verified).\n")
     hint = "use-embedder" if entry.kind == "embedder" else "use-base"
     out.write(f"Use it with: mnemo models {hint} {path.name}\n")
@@ -211,15 +194,7 @@ def cmd_use_embedder(args: argparse.Namespace, home: Home, settings: Settings, o
     embedder = make_embedder(settings, home)  # fails before anything changes if unusable
     if home.db_path.exists():
         key = load_key(home, passphrase_provider(), system_keyring())
-        bar = _progress("re-embedding")
-        bar.unit = "memory"
-        try:
-
-            def update(done: int, total: int) -> None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
-
+        with progress_bar("re-embedding", "memory") as update:
             store = Store.open(
                 home.db_path,
                 key,
@@ -230,8 +205,6 @@ def cmd_use_embedder(args: argparse.Namespace, home: Home, settings: Settings, o
             )
             count = store.stats()["versions"]
             store.close()
-        finally:
-            bar.close()
         out.write(f"Re-embedded {count} memories with {embedder.identity.name}.\n")
     settings.save(home.settings_path)
     out.write(f"Embedder: {args.name} (was {previous}).\n")
