@@ -7,7 +7,6 @@ one line on stderr and exit with status 2; anything else is a bug and keeps its 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -17,13 +16,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.model_commands import add_parser as add_models_parser
-from app.model_commands import make_embedder
-from app.progress import progress_bar
+from app.model_commands import make_embedder, reembed_store
+from app.terminal import passphrase_provider, progress_bar
 from core.chats import import_chats
 from core.dates import find_dates, start_of_day
 from core.errors import ExpectedError, InvalidInputError, MnemoError
 from core.home import Home
-from core.keys import PassphraseProvider, passphrase_from_env, system_keyring
+from core.keys import system_keyring
 from core.memory import Memory, MemoryType
 from core.pipeline.rules import SpeakerRoles
 from core.profile import init_store, open_store
@@ -35,23 +34,6 @@ VAULT_HIDDEN = "[vault memory hidden: 'mnemo memories show {id} --reveal' shows 
 
 
 # -- wiring ----------------------------------------------------------------------------------
-def _prompt(confirm: bool) -> Callable[[], str | None] | None:
-    if not sys.stdin.isatty():
-        return None
-
-    def ask() -> str | None:
-        first = getpass.getpass("Mnemo passphrase: ")
-        if confirm and getpass.getpass("Repeat passphrase: ") != first:
-            raise InvalidInputError("the two passphrases differ")
-        return first
-
-    return ask
-
-
-def passphrase_provider(confirm: bool = False) -> PassphraseProvider:
-    return passphrase_from_env(_prompt(confirm))
-
-
 @contextmanager
 def opened(args: argparse.Namespace) -> Iterator[tuple[Store, Settings, Home]]:
     home = Home.resolve(args.home)
@@ -341,21 +323,7 @@ def cmd_stats(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_reindex(args: argparse.Namespace, out: TextIO) -> int:
     home = Home.resolve(args.home)
     settings = Settings.load(home.settings_path)
-    from core.keys import load_key
-
-    key = load_key(home, passphrase_provider(), system_keyring())
-    with progress_bar("embedding", "memory") as progress:
-        store = Store.open(
-            home.db_path,
-            key,
-            make_embedder(settings, home),
-            cache_mb=settings.store.cache_mb,
-            reembed=True,
-            progress=progress,
-        )
-    with store:
-        count = store.stats()["versions"]
-    out.write(f"Re-embedded {count} memories with {store.embedder.identity.name}.\n")
+    reembed_store(home, settings, make_embedder(settings, home), out)
     return 0
 
 

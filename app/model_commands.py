@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from app.progress import progress_bar
+from app.terminal import passphrase_provider, progress_bar
 from core.errors import InvalidInputError, ModelMissingError
 from core.files import sha256_file
 from core.home import Home
-from core.keys import load_key
+from core.keys import load_key, system_keyring
 from core.ports import OPERATIONS, Embedder
 from core.settings import Settings
 from core.store import Store
@@ -185,27 +185,29 @@ def cmd_use_base(args: argparse.Namespace, home: Home, settings: Settings, out: 
     return 0
 
 
-def cmd_use_embedder(args: argparse.Namespace, home: Home, settings: Settings, out: TextIO) -> int:
-    from app.cli import passphrase_provider
-    from core.keys import system_keyring
+def reembed_store(home: Home, settings: Settings, embedder: Embedder, out: TextIO) -> None:
+    """Re-embed every memory of the profile's store with `embedder`, showing progress."""
+    key = load_key(home, passphrase_provider(), system_keyring())
+    with progress_bar("re-embedding", "memory") as update:
+        store = Store.open(
+            home.db_path,
+            key,
+            embedder,
+            cache_mb=settings.store.cache_mb,
+            reembed=True,
+            progress=update,
+        )
+    with store:
+        count = store.stats()["versions"]
+    out.write(f"Re-embedded {count} memories with {embedder.identity.name}.\n")
 
+
+def cmd_use_embedder(args: argparse.Namespace, home: Home, settings: Settings, out: TextIO) -> int:
     previous = settings.models.embedder
     settings.models.embedder = args.name
     embedder = make_embedder(settings, home)  # fails before anything changes if unusable
     if home.db_path.exists():
-        key = load_key(home, passphrase_provider(), system_keyring())
-        with progress_bar("re-embedding", "memory") as update:
-            store = Store.open(
-                home.db_path,
-                key,
-                embedder,
-                cache_mb=settings.store.cache_mb,
-                reembed=True,
-                progress=update,
-            )
-            count = store.stats()["versions"]
-            store.close()
-        out.write(f"Re-embedded {count} memories with {embedder.identity.name}.\n")
+        reembed_store(home, settings, embedder, out)
     settings.save(home.settings_path)
     out.write(f"Embedder: {args.name} (was {previous}).\n")
     return 0
