@@ -69,6 +69,37 @@ class AdapterStatus:
     file: str | None = None
 
 
+HASH_CACHE_NAME = ".sha256-cache.json"
+
+
+def model_sha256(path: Path) -> str:
+    """sha256 of a model file, remembered per (size, mtime) in the folder's hash cache.
+
+    Hashing a 1 GB base model takes seconds; every runtime start and `mnemo models status` needs
+    the hash (adapters are matched to their base by it), so it is computed once per file version.
+    """
+    stat = path.stat()
+    cache_path = path.parent / HASH_CACHE_NAME
+    try:
+        cache: dict[str, Any] = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    entry = cache.get(path.name)
+    if (
+        isinstance(entry, dict)
+        and entry.get("size") == stat.st_size
+        and (entry.get("mtime_ns") == stat.st_mtime_ns)
+    ):
+        return str(entry["sha256"])
+    digest = sha256_file(path)
+    cache[path.name] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+    try:
+        write_atomic(cache_path, json.dumps(cache, indent=1) + "\n", mode=0o644)
+    except OSError:
+        pass  # a read-only models folder: hash again next time
+    return digest
+
+
 def read_gguf_header(path: Path) -> dict[str, Any]:
     """The string/number metadata of a GGUF file; ModelInvalidError if it is not one."""
     try:
@@ -88,7 +119,7 @@ def check_adapter(path: Path, entry: AdapterEntry, base_sha256: str, base_arch: 
     """Raise ModelInvalidError unless `path` is a LoRA adapter for this very base model."""
     if not path.is_file():
         raise ModelInvalidError(f"adapter file {path.name} is missing")
-    if sha256_file(path) != entry.sha256:
+    if sha256_file(path) != entry.sha256:  # small files: checked fresh, damage included
         raise ModelInvalidError(f"adapter file {path.name} is damaged (checksum mismatch)")
     header = read_gguf_header(path)
     if header.get("general.type") != "adapter" or header.get("adapter.type") != "lora":

@@ -120,8 +120,7 @@ class GGUFEmbedder:
     def __init__(self, path: Path, n_threads: int = 0, max_tokens: int = 256) -> None:
         import llama_cpp
 
-        from core.files import sha256_file
-        from models.adapters import read_gguf_header
+        from models.adapters import model_sha256, read_gguf_header
         from models.runtime import default_threads, validate_gguf
 
         validate_gguf(path, "embedding model")
@@ -149,7 +148,7 @@ class GGUFEmbedder:
             raise ModelInvalidError(f"llama.cpp could not load {path.name}: {exc}") from None
         name = str(header.get("general.name") or path.stem)
         self._identity = EmbedderIdentity(
-            name=f"gguf:{name}", dim=int(self.llm.n_embd()), config_hash=sha256_file(path)[:16]
+            name=f"gguf:{name}", dim=int(self.llm.n_embd()), config_hash=model_sha256(path)[:16]
         )
 
     @property

@@ -12,6 +12,7 @@ sharing a context; a generation can be cancelled between tokens.
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -27,9 +28,8 @@ import numpy.typing as npt
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 from core.errors import CancelledError, ModelInvalidError, ModelMissingError, ModelOutputError
-from core.files import sha256_file
 from core.ports import OPERATIONS
-from models.adapters import AdapterSet, AdapterStatus, Manifest, read_gguf_header
+from models.adapters import AdapterSet, AdapterStatus, Manifest, model_sha256, read_gguf_header
 from models.grammars import grammar_for, parse_output
 
 GGUF_MAGIC = b"GGUF"
@@ -39,6 +39,7 @@ def default_threads() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+@functools.cache
 def prompt_for(operation: str) -> str:
     """The system prompt of an operation, from resources/prompts/."""
     return resources.files("resources").joinpath(f"prompts/{operation}.md").read_text("utf-8")
@@ -84,7 +85,7 @@ class LlamaRuntime:
         validate_gguf(model_path)
         header = read_gguf_header(model_path)
         self.architecture = str(header.get("general.architecture", ""))
-        self.base_sha256 = base_sha256 or sha256_file(model_path)
+        self.base_sha256 = base_sha256 or model_sha256(model_path)
         threads = self.config.n_threads or default_threads()
         try:
             self.llm = llama_cpp.Llama(

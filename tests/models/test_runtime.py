@@ -142,3 +142,15 @@ def test_generation_can_be_cancelled(tiny_model: LlamaRuntime) -> None:
     with pytest.raises(CancelledError):
         future.result()
     assert len(seen) >= 1
+
+
+def test_base_model_hash_is_computed_once_per_file_version(tmp_path: Path) -> None:
+    from models.adapters import HASH_CACHE_NAME, model_sha256
+
+    base = write_base(tmp_path / "b.gguf", seed=4)
+    digest = model_sha256(base)
+    assert digest == sha256_file(base)
+    cache = (tmp_path / HASH_CACHE_NAME).read_text()
+    assert digest in cache
+    write_base(base, seed=5)  # a new version of the file: size/mtime change, hash recomputed
+    assert model_sha256(base) == sha256_file(base) != digest
