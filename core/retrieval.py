@@ -143,21 +143,12 @@ class Retriever:
                         best[there] = (order[here], link.weight, here)
         if not best:
             return []
-        allowed = self._filter_ids(list(best), filt)
+        allowed = self.store.passing("id", list(best), filt)
         ranked = sorted(
             ((allowed[mid], info) for mid, info in best.items() if mid in allowed),
             key=lambda item: (item[1][0], -item[1][1], item[0]),
         )
         return [(rowid, info[1], info[2]) for rowid, info in ranked]
-
-    def _filter_ids(self, memory_ids: list[str], filt: MemoryFilter) -> dict[str, int]:
-        where, params = filt.clauses("m")
-        marks = ", ".join("?" * len(memory_ids))
-        rows = self.store.conn.execute(
-            f"SELECT m.id, m.rowid FROM memories m WHERE m.id IN ({marks}) AND {where}",
-            [*memory_ids, *params],
-        ).fetchall()
-        return {r[0]: int(r[1]) for r in rows}
 
     def _fuse(
         self, lists: dict[str, list[tuple[int, float]]], weights: dict[str, float]

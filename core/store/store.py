@@ -511,17 +511,16 @@ class Store:
         return found
 
     def _load(self, rows: Sequence[Sequence[Any]]) -> list[StoredMemory]:
-        """Memories from `memories` rows, with all their sources fetched in one query."""
-        if not rows:
-            return []
+        """Memories from `memories` rows, with their sources fetched one query per 500 rows."""
         sources: dict[str, list[str]] = {row[1]: [] for row in rows}
-        marks = ", ".join("?" * len(sources))
-        for memory_id, obs_id in self.conn.execute(
-            "SELECT memory_id, observation_id FROM memory_sources "
-            f"WHERE memory_id IN ({marks}) ORDER BY observation_id",
-            list(sources),
-        ):
-            sources[memory_id].append(obs_id)
+        for chunk in _chunks(list(sources), 500):
+            marks = ", ".join("?" * len(chunk))
+            for memory_id, obs_id in self.conn.execute(
+                "SELECT memory_id, observation_id FROM memory_sources "
+                f"WHERE memory_id IN ({marks}) ORDER BY observation_id",
+                chunk,
+            ):
+                sources[memory_id].append(obs_id)
         return [self._stored(row, sources[row[1]]) for row in rows]
 
     def _stored(self, row: Sequence[Any], sources: list[str]) -> StoredMemory:
@@ -728,18 +727,11 @@ class Store:
         ).fetchall()
         if not ranked:
             return []
-        where, params = filt.clauses("m")
-        marks = ", ".join("?" * len(ranked))
-        kept = {
-            int(r[0])
-            for r in self.conn.execute(
-                f"SELECT m.rowid FROM memories m WHERE m.rowid IN ({marks}) AND {where}",
-                [r[0] for r in ranked] + params,
-            )
-        }
+        kept = set(self.passing("rowid", [int(r[0]) for r in ranked], filt).values())
         hits = [(int(r[0]), float(r[1])) for r in ranked if int(r[0]) in kept][:limit]
         if len(hits) == limit or len(ranked) < over:
             return hits
+        where, params = filt.clauses("m")
         rows = self.conn.execute(
             "SELECT f.rowid, bm25(memories_fts) AS score FROM memories_fts f "
             f"JOIN memories m ON m.rowid = f.rowid WHERE memories_fts MATCH ? AND {where} "
@@ -747,6 +739,21 @@ class Store:
             [match, *params, limit],
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    def passing(self, column: str, values: Sequence[Any], filt: MemoryFilter) -> dict[str, int]:
+        """id -> rowid of the memories, given by `column` ("id" or "rowid"), that pass `filt`."""
+        if column not in ("id", "rowid"):
+            raise ValueError(column)
+        where, params = filt.clauses("m")
+        found: dict[str, int] = {}
+        for chunk in _chunks(list(values), 500):
+            marks = ", ".join("?" * len(chunk))
+            for memory_id, rowid in self.conn.execute(
+                f"SELECT m.id, m.rowid FROM memories m WHERE m.{column} IN ({marks}) AND {where}",
+                [*chunk, *params],
+            ):
+                found[memory_id] = int(rowid)
+        return found
 
     def nearest(
         self, vector: npt.NDArray[np.float32], filt: MemoryFilter, limit: int
