@@ -5,8 +5,8 @@ anything is written, so a bad line 9,000 cannot leave half an import behind. Lin
 committed in batches, each batch in one transaction (observations, memories, sources, vectors
 together), so a process killed mid-import leaves every committed batch whole and the rest absent;
 running the import again picks up where it stopped, because a line whose id is already stored is
-skipped. A sentence whose normalised text is already a live memory adds this line to that memory's
-sources instead of creating a duplicate.
+skipped. Each batch goes through the memory pipeline (redaction, extraction, update decisions), so
+a fact already known adds this line to that memory's sources instead of creating a duplicate.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import InvalidInputError
-from core.memory import Memory, Observation, Source
-from core.pipeline.rules import SpeakerRoles, extract
+from core.memory import Observation, Source
+from core.pipeline.ingest import Pipeline
+from core.pipeline.rules import SpeakerRoles
 from core.store import Store
 
 Progress = Callable[[int, int], None]
@@ -50,6 +51,10 @@ class ImportReport:
     memories_added: int = 0
     duplicates_merged: int = 0
     renamed_ids: int = 0
+    updated: int = 0
+    ended: int = 0
+    quarantined: int = 0
+    secrets_redacted: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -113,13 +118,16 @@ def import_chats(
     roles: SpeakerRoles,
     batch_size: int = 200,
     progress: Progress | None = None,
+    pipeline: Pipeline | None = None,
 ) -> ImportReport:
-    """Import a chat transcript by the rule path; idempotent and resumable."""
+    """Import a chat transcript through the memory pipeline (rules unless `pipeline` has a
+    model); idempotent and resumable."""
     lines = list(read_chat_lines(path))  # read once (pipes too) and validate before writing
     report = ImportReport(lines=len(lines))
+    pipeline = pipeline or Pipeline(store, roles)
     for start in range(0, len(lines), batch_size):
         batch = lines[start : start + batch_size]
-        _import_batch(store, batch, roles, report)
+        _import_batch(pipeline, batch, roles, report)
         if progress:
             progress(start + len(batch), len(lines))
     return report
@@ -143,41 +151,35 @@ def _external_id(store: Store, line: ChatLine) -> str | None:
 
 
 def _import_batch(
-    store: Store, lines: list[ChatLine], roles: SpeakerRoles, report: ImportReport
+    pipeline: Pipeline, lines: list[ChatLine], roles: SpeakerRoles, report: ImportReport
 ) -> None:
+    store = pipeline.store
     with store.write():
-        fresh: list[Memory] = []
-        pending: dict[str, Memory] = {}
+        fresh: list[Observation] = []
         for line in lines:
             external_id = _external_id(store, line)
             if external_id is None:
                 report.already_imported += 1
                 continue
-            obs = Observation(
-                source=Source.CHAT,
-                time=line.time,
-                text=line.text,
-                trust=roles.trust(line.speaker),
-                external_id=external_id,
-                speaker=line.speaker,
-                session=line.session,
+            fresh.append(
+                Observation(
+                    source=Source.CHAT,
+                    time=line.time,
+                    text=line.text,
+                    trust=roles.trust(line.speaker),
+                    external_id=external_id,
+                    speaker=line.speaker,
+                    session=line.session,
+                )
             )
-            store.add_observation(obs)
-            report.observations_added += 1
             report.renamed_ids += external_id != line.id
-            for memory in extract(obs, roles):
-                if memory.content_hash in pending:
-                    pending[memory.content_hash].sources.append(obs.id)
-                    report.duplicates_merged += 1
-                    continue
-                twin = store.current_by_hash(memory.content_hash)
-                if twin is not None:
-                    store.add_sources(twin.id, [obs.id])
-                    report.duplicates_merged += 1
-                    continue
-                pending[memory.content_hash] = memory
-                fresh.append(memory)
-        store.add_memories(fresh)
-        report.memories_added += len(fresh)
-        for memory in fresh:
-            report.by_type[str(memory.type)] = report.by_type.get(str(memory.type), 0) + 1
+        ingested = pipeline.ingest(fresh)
+    report.observations_added += ingested.observations_added
+    report.memories_added += ingested.added
+    report.duplicates_merged += ingested.duplicates
+    report.updated += ingested.updated
+    report.ended += ingested.deleted
+    report.quarantined += ingested.quarantined
+    report.secrets_redacted += ingested.secrets_redacted
+    for kind, count in ingested.by_type.items():
+        report.by_type[kind] = report.by_type.get(kind, 0) + count

@@ -192,6 +192,35 @@ class Memory:
         return self.superseded_at is None and self.status is Status.ACTIVE
 
 
+class Action(StrEnum):
+    """What the update step (or the user) did with a candidate memory."""
+
+    ADD = "ADD"  # a new memory
+    UPDATE = "UPDATE"  # a new version that supersedes the target
+    DELETE = "DELETE"  # the target no longer holds: valid_to set, superseded, not erased
+    NOOP = "NOOP"  # already known: the candidate's sources join the target
+    APPROVE = "APPROVE"  # the user released a quarantined memory
+
+
+@dataclass
+class Decision:
+    """One logged decision about a candidate memory, with its reason."""
+
+    action: Action
+    reason: str
+    candidate: str
+    decided_by: str = "rules"  # "rules" | "model" | "user"
+    target_id: str | None = None
+    result_id: str | None = None
+    observations: list[str] = field(default_factory=list)
+    time: datetime = field(default_factory=utcnow)
+    id: str = field(default_factory=uuid7)
+
+    def __post_init__(self) -> None:
+        self.action = Action(self.action)
+        require_aware(self.time, "Decision.time")
+
+
 @dataclass
 class Link:
     """A typed, weighted edge between two memories, with who made it."""

@@ -54,6 +54,14 @@ class LLM(Protocol):
 
     def run(self, operation: str, prompt: str, schema: Mapping[str, Any]) -> Any: ...
 
+    def count_tokens(self, text: str) -> int:
+        """How many tokens `text` costs in a prompt."""
+        ...
+
+    def input_budget(self, operation: str) -> int:
+        """Tokens left for an operation's prompt once its instructions and output are reserved."""
+        ...
+
 
 class Clock(Protocol):
     """Source of the current time (tz-aware); tests inject a fixed one."""

@@ -99,6 +99,33 @@ class ChatSettings:
 
 
 @dataclass
+class PipelineSettings:
+    """How observations become memories and questions become answers."""
+
+    extract_batch: int = setting(
+        12, "Most observations sent to the model in one extraction call (they must also fit)."
+    )
+    neighbours: int = setting(5, "Nearest existing memories compared with each candidate.")
+    near_duplicate: float = setting(
+        0.85, "Cosine similarity above which a candidate with the same words is a duplicate."
+    )
+    related: float = setting(
+        0.45, "Cosine similarity below which no existing memory is close enough to ask the model."
+    )
+    answer_memories: int = setting(8, "Most memories shown to the model for one answer.")
+    answer_similarity: float = setting(
+        0.55, "Cosine similarity at which a memory counts as relevant without a shared word."
+    )
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.extract_batch <= 40, "pipeline.extract_batch must be 1 to 40")
+        _require(1 <= self.neighbours <= 40, "pipeline.neighbours must be 1 to 40")
+        _require(1 <= self.answer_memories <= 40, "pipeline.answer_memories must be 1 to 40")
+        for name in ("near_duplicate", "related", "answer_similarity"):
+            _require(0 < getattr(self, name) <= 1, f"pipeline.{name} must be within (0, 1]")
+
+
+@dataclass
 class ModelSettings:
     """Which on-device models are used (files in the profile's models folder)."""
 
@@ -120,6 +147,7 @@ class Settings:
     store: StoreSettings = field(default_factory=StoreSettings)
     keys: KeySettings = field(default_factory=KeySettings)
     chat: ChatSettings = field(default_factory=ChatSettings)
+    pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
 
     @classmethod

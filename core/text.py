@@ -41,3 +41,19 @@ def tokenize(text: str) -> list[str]:
 def content_words(text: str) -> list[str]:
     """Tokens that are not stopwords, in order."""
     return [t for t in tokenize(text) if t not in STOPWORDS]
+
+
+_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
+
+
+def stem(word: str) -> str:
+    """A light suffix strip ("meetings" -> "meet", "budgets" -> "budget") for word features."""
+    for suffix, replacement in _SUFFIXES:
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def stems(text: str) -> set[str]:
+    """The stemmed content words of a text."""
+    return {stem(word) for word in content_words(text)}

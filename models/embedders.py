@@ -26,17 +26,7 @@ import numpy.typing as npt
 
 from core.errors import ModelInvalidError
 from core.ports import EmbedderIdentity
-from core.text import STOPWORDS, tokenize
-
-_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("ly", ""), ("es", ""), ("s", ""))
-
-
-def stem(word: str) -> str:
-    """A light suffix strip ("meetings" -> "meet", "budgets" -> "budget") for word features."""
-    for suffix, replacement in _SUFFIXES:
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)] + replacement
-    return word
+from core.text import STOPWORDS, stem, tokenize
 
 
 class HashingEmbedder:

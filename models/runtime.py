@@ -229,6 +229,13 @@ class LlamaRuntime:
     def count_tokens(self, text: str) -> int:
         return len(self.tokens(text))
 
+    def input_budget(self, operation: str) -> int:
+        """Context left for a prompt after the operation's instructions, the chat template's
+        framing and the longest output (`max_tokens`) are reserved."""
+        framing = 32  # role markers and special tokens of the chat template
+        used = self.count_tokens(prompt_for(operation)) + framing + self.config.max_tokens
+        return max(0, self.config.n_ctx - used)
+
     def logits(self, prompt: str) -> npt.NDArray[np.float32]:
         """Next-token logits after `prompt` under the active adapter, from a cleared cache."""
         self.reset()

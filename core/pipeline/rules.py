@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from core.dates import MONTHS, WEEKDAYS, find_dates, start_of_day
 from core.memory import Memory, MemoryType, Observation, Trust
-from core.text import content_words
+from core.text import STOPWORDS, content_words
 
 _ABBREVIATIONS = (
     "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "inc", "ltd",
@@ -77,7 +77,7 @@ _QUANTITY = re.compile(
     re.I,
 )
 _CALENDAR_WORDS = frozenset([*WEEKDAYS, *MONTHS, "today", "yesterday", "tomorrow"])
-_IMPORTANCE = {
+IMPORTANCE = {
     MemoryType.VAULT: 0.9,
     MemoryType.CORE: 0.8,
     MemoryType.PROCEDURAL: 0.6,
@@ -109,9 +109,22 @@ class SpeakerRoles:
         return Trust.IMPORT
 
 
+_LEADING_NAME = re.compile(
+    r"^([A-Z][a-z]+)(?=\s+(?:is|was|has|had|just|will|lives|lived|moved|said|says|told|called|"
+    r"and|works|worked|wants|asked|got|went|loves|likes|started|joined|left|sent|bought)\b|'s\b)"
+)
+
+
 def _entities(sentence: str) -> list[str]:
-    """Capitalised names in the sentence, without calendar words ("Tuesday Priya" -> "Priya")."""
+    """Capitalised names in the sentence, without calendar words ("Tuesday Priya" -> "Priya").
+
+    A capitalised first word is a name only when a verb follows it ("Ana is my sister"), since
+    every sentence starts with a capital.
+    """
     names: set[str] = set()
+    leading = _LEADING_NAME.match(sentence.strip())
+    if leading and leading.group(1).casefold() not in _CALENDAR_WORDS | STOPWORDS:
+        names.add(leading.group(1))
     for match in _PROPER.finditer(sentence):
         words = [
             w
@@ -177,7 +190,8 @@ def extract(obs: Observation, roles: SpeakerRoles) -> list[Memory]:
         mtype = classify(sentence, is_user, bool(dates))
         if trust is Trust.ASSISTANT and mtype not in (MemoryType.PROCEDURAL, MemoryType.RESOURCE):
             continue
-        text = sentence if is_user or trust is Trust.ASSISTANT else f"{obs.speaker}: {sentence}"
+        named = obs.speaker and not is_user and trust is not Trust.ASSISTANT
+        text = f"{obs.speaker}: {sentence}" if named else sentence
         fields: dict[str, object] = {}
         if obs.speaker:
             fields["speaker"] = obs.speaker
@@ -202,7 +216,7 @@ def extract(obs: Observation, roles: SpeakerRoles) -> list[Memory]:
                 fields=fields,
                 valid_from=valid_from,
                 sources=[obs.id],
-                importance=_IMPORTANCE[mtype],
+                importance=IMPORTANCE[mtype],
             )
         )
     return memories

@@ -24,7 +24,7 @@ EXTRACT: dict[str, Any] = {
     "properties": {
         "memories": {
             "type": "array",
-            "maxItems": 8,
+            "maxItems": 16,
             "items": {
                 "type": "object",
                 "properties": {
@@ -33,9 +33,11 @@ EXTRACT: dict[str, Any] = {
                     "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
                     "entities": {
                         "type": "array",
-                        "maxItems": 5,
-                        "items": {"type": "string", "maxLength": 32},
+                        "maxItems": 4,
+                        "items": {"type": "string", "maxLength": 24},
                     },
+                    "place": {"type": "string", "maxLength": 40},
+                    "quantity": {"type": "string", "maxLength": 24},
                     "source": {"enum": SHORT_IDS},
                 },
                 "required": ["type", "text", "source"],

@@ -159,6 +159,33 @@ def m004_embedders(conn: Connection) -> None:
     conn.execute("CREATE UNIQUE INDEX embedders_one_active ON embedders (active) WHERE active = 1")
 
 
+def m005_decisions(conn: Connection) -> None:
+    # The update log: every ADD / UPDATE / DELETE / NOOP with its reason, and user reviews.
+    conn.execute(
+        """
+        CREATE TABLE decisions (
+            id           TEXT PRIMARY KEY,
+            time         TEXT NOT NULL,
+            action       TEXT NOT NULL
+                           CHECK (action IN ('ADD', 'UPDATE', 'DELETE', 'NOOP', 'APPROVE')),
+            decided_by   TEXT NOT NULL CHECK (decided_by IN ('rules', 'model', 'user')),
+            reason       TEXT NOT NULL,
+            candidate    TEXT NOT NULL,
+            target_id    TEXT,
+            result_id    TEXT,
+            observations TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    conn.execute("CREATE INDEX decisions_target ON decisions (target_id)")
+    conn.execute("CREATE INDEX decisions_result ON decisions (result_id)")
+    # Slot matching ("my dentist is ...") looks up the live memory holding a subject's attribute.
+    conn.execute(
+        "CREATE INDEX memories_slot ON memories (json_extract(fields, '$.slot.key')) "
+        "WHERE superseded_at IS NULL"
+    )
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -166,6 +193,7 @@ MIGRATIONS: list[Migration] = [
     ("m002_memories", m002_memories),
     ("m003_fulltext", m003_fulltext),
     ("m004_embedders", m004_embedders),
+    ("m005_decisions", m005_decisions),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,7 +34,7 @@ from core.errors import (
     StoreMissingError,
     StoreOpenError,
 )
-from core.memory import Link, Memory, MemoryType, Observation, Status, Tier
+from core.memory import Action, Decision, Link, Memory, MemoryType, Observation, Status, Tier
 from core.ports import Embedder, EmbedderIdentity
 from core.store import vectors
 from core.store.connection import Connection, DatabaseError, connect, translate
@@ -68,6 +68,7 @@ class MemoryFilter:
     apps: Sequence[str] = ()
     include_superseded: bool = False
     include_cold: bool = False
+    quarantined: bool = False  # list the quarantined memories awaiting review instead
 
     def states(self) -> list[int]:
         states = [vectors.VecState.LIVE]
@@ -87,10 +88,13 @@ class MemoryFilter:
             params.extend(values)
 
         if vec:
+            if self.quarantined:
+                raise ValueError("quarantined memories are never searched")
             add_in("state", self.states())
             type_col, time_col, source_col, app_col = "mtype", "t", "source", "app"
         else:
-            where.append(f"{alias}.status = 'active'")
+            status = Status.QUARANTINED if self.quarantined else Status.ACTIVE
+            where.append(f"{alias}.status = '{status}'")
             if not self.include_superseded:
                 where.append(f"{alias}.superseded_at IS NULL")
             if not self.include_cold:
@@ -365,12 +369,22 @@ class Store:
         return found
 
     # -- memories --------------------------------------------------------------------------
-    def add_memories(self, memories: Sequence[Memory]) -> None:
-        """Insert new memory versions with their sources and vectors, in one transaction."""
+    def add_memories(
+        self,
+        memories: Sequence[Memory],
+        vectors: Sequence[npt.NDArray[np.float32] | None] | None = None,
+    ) -> None:
+        """Insert new memory versions with their sources and vectors, in one transaction.
+
+        `vectors`, when given, holds embeddings the caller already computed (None where not).
+        """
         if not memories:
             return
         with self.write() as conn:
-            blobs = self._vectors_for(memories)
+            given = list(vectors) if vectors is not None else [None] * len(memories)
+            todo = [m for m, v in zip(memories, given, strict=True) if v is None]
+            computed = iter(self._vectors_for(todo))
+            blobs = [next(computed) if v is None else self._as_blob(v) for v in given]
             for memory, blob in zip(memories, blobs, strict=True):
                 self._insert_memory(conn, memory, blob)
 
@@ -548,12 +562,40 @@ class Store:
 
     def current_by_hash(self, chash: str) -> Memory | None:
         """The live, active memory with this content hash, if any (for dedupe)."""
+        found = self.currents_by_hash(chash, limit=1)
+        return found[0] if found else None
+
+    def currents_by_hash(
+        self, chash: str, status: Status = Status.ACTIVE, limit: int = 20
+    ) -> list[Memory]:
+        """Live memories with this content hash and status, oldest first."""
         rows = self.conn.execute(
             f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE content_hash = ? "
-            "AND superseded_at IS NULL AND status = 'active' LIMIT 1",
-            (chash,),
+            "AND superseded_at IS NULL AND status = ? ORDER BY rowid LIMIT ?",
+            (chash, str(status), limit),
         ).fetchall()
-        return self._load(rows)[0].memory if rows else None
+        return [stored.memory for stored in self._load(rows)]
+
+    def current_by_slot(self, key: str) -> list[Memory]:
+        """Live, active memories whose `fields.slot.key` is `key` (one subject's attribute)."""
+        rows = self.conn.execute(
+            f"SELECT {_MEMORY_COLUMNS} FROM memories "
+            "WHERE json_extract(fields, '$.slot.key') = ? AND superseded_at IS NULL "
+            "AND status = 'active' ORDER BY rowid DESC LIMIT 20",
+            (key,),
+        ).fetchall()
+        return [stored.memory for stored in self._load(rows)]
+
+    def current_slots_of(self, subject: str, limit: int = 200) -> list[Memory]:
+        """Live, active memories that set one of `subject`'s attributes, newest first."""
+        rows = self.conn.execute(
+            f"SELECT {_MEMORY_COLUMNS} FROM memories "
+            "WHERE json_extract(fields, '$.slot.subject') = ? "
+            "AND json_extract(fields, '$.slot.attribute') != '' AND superseded_at IS NULL "
+            "AND status = 'active' ORDER BY rowid DESC LIMIT ?",
+            (subject, limit),
+        ).fetchall()
+        return [stored.memory for stored in self._load(rows)]
 
     def add_sources(self, memory_id: str, observation_ids: Sequence[str]) -> None:
         """Record more provenance for a memory (the same fact seen again)."""
@@ -594,8 +636,19 @@ class Store:
             chain.append(self.get_memory(row[0]))
         return chain
 
-    def supersede(self, old_id: str, new: Memory) -> Memory:
-        """Append `new` as the next version of `old_id` and mark the old one superseded."""
+    def supersede(
+        self,
+        old_id: str,
+        new: Memory,
+        ends_validity: bool = False,
+        vector: npt.NDArray[np.float32] | None = None,
+    ) -> Memory:
+        """Append `new` as the next version of `old_id` and mark the old one superseded.
+
+        With `ends_validity` the old fact stops holding when the new one starts (a changed value,
+        as opposed to a corrected wording): the old version's `valid_to` is set to the new
+        version's `valid_from`.
+        """
         with self.write() as conn:
             stored = self.get_stored(old_id)
             old = stored.memory
@@ -605,13 +658,86 @@ class Store:
             new.version = old.version + 1
             new.supersedes = old.id
             new.sources = list(dict.fromkeys([*new.sources, *old.sources]))
+            valid_to = old.valid_to
+            if ends_validity and valid_to is None:
+                valid_to = new.valid_from or now
             conn.execute(
-                "UPDATE memories SET superseded_at = ? WHERE rowid = ?",
-                (now.isoformat(), stored.rowid),
+                "UPDATE memories SET superseded_at = ?, valid_to = ? WHERE rowid = ?",
+                (now.isoformat(), _iso(valid_to), stored.rowid),
             )
             self._sync_state(stored.rowid)
-            self.add_memories([new])
+            self.add_memories([new], [vector])
         return new
+
+    def end_validity(self, memory_id: str, valid_to: datetime) -> Memory:
+        """The fact no longer holds from `valid_to`: the memory is superseded, never erased."""
+        with self.write() as conn:
+            stored = self.get_stored(memory_id)
+            if not stored.memory.is_current:
+                raise InvalidInputError(f"memory {memory_id} is not the current version")
+            conn.execute(
+                "UPDATE memories SET superseded_at = ?, valid_to = ? WHERE rowid = ?",
+                (datetime.now(UTC).isoformat(), valid_to.isoformat(), stored.rowid),
+            )
+            self._sync_state(stored.rowid)
+            return self.get_stored(memory_id).memory
+
+    def mark_recalled(self, memory_ids: Sequence[str], when: datetime) -> None:
+        """Count a use of each memory in an answer (the sleep job's decay reads this)."""
+        if not memory_ids:
+            return
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE memories SET recall_count = recall_count + 1, last_recalled_at = ? "
+                "WHERE id = ?",
+                [(when.isoformat(), mid) for mid in memory_ids],
+            )
+
+    # -- decisions -------------------------------------------------------------------------
+    def record_decisions(self, decisions: Sequence[Decision]) -> None:
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO decisions (id, time, action, decided_by, reason, candidate, "
+                "target_id, result_id, observations) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        d.id,
+                        d.time.isoformat(),
+                        str(d.action),
+                        d.decided_by,
+                        d.reason,
+                        d.candidate,
+                        d.target_id,
+                        d.result_id,
+                        json.dumps(d.observations),
+                    )
+                    for d in decisions
+                ],
+            )
+
+    def decisions_for(self, memory_ids: Sequence[str]) -> list[Decision]:
+        """Decisions that made or touched any of these memories, oldest first."""
+        found: dict[str, Decision] = {}
+        for chunk in _chunks(list(memory_ids), 400):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.conn.execute(
+                "SELECT id, time, action, decided_by, reason, candidate, target_id, result_id, "
+                f"observations FROM decisions WHERE target_id IN ({marks}) "
+                f"OR result_id IN ({marks})",
+                [*chunk, *chunk],
+            ):
+                found[row[0]] = Decision(
+                    id=row[0],
+                    time=datetime.fromisoformat(row[1]),
+                    action=Action(row[2]),
+                    decided_by=row[3],
+                    reason=row[4],
+                    candidate=row[5],
+                    target_id=row[6],
+                    result_id=row[7],
+                    observations=json.loads(row[8]),
+                )
+        return sorted(found.values(), key=lambda d: (d.time, d.id))
 
     def _sync_state(self, rowid: int) -> None:
         row = self.conn.execute(
@@ -660,6 +786,11 @@ class Store:
                 )
                 conn.execute(f"DELETE FROM {self._vec_table} WHERE rowid = ?", (rowid,))
                 conn.execute("DELETE FROM memory_sources WHERE memory_id = ?", (mid,))
+                conn.execute(
+                    "UPDATE decisions SET candidate = '', reason = 'forgotten by the user' "
+                    "WHERE target_id = ? OR result_id = ?",
+                    (mid, mid),
+                )
             for obs in observations.values():
                 still_used = conn.execute(
                     "SELECT 1 FROM memory_sources WHERE observation_id = ? LIMIT 1", (obs.id,)

@@ -46,9 +46,19 @@ INSERT INTO links (src, dst, kind, weight, created_by, created_at) VALUES
 """
 
 
+DECISIONS = """
+INSERT INTO decisions (id, time, action, decided_by, reason, candidate, target_id, result_id,
+    observations)
+VALUES ('0190f000-0000-7000-a000-000000000001', '2026-03-14T09:00:00+00:00', 'UPDATE', 'rules',
+    'dentist changed from Dr. Lee to Dr. Park', 'I switched to Dr. Park as my dentist.',
+    '0190f000-0000-7000-9000-000000000001', '0190f000-0000-7000-9000-000000000002',
+    '["0190f000-0000-7000-8000-000000000002"]');
+"""
+
+
 def sample_rows(version: int) -> str:
     """Rows that were valid at schema `version`."""
-    return OBSERVATIONS + (MEMORIES if version >= 2 else "")
+    return OBSERVATIONS + (MEMORIES if version >= 2 else "") + (DECISIONS if version >= 5 else "")
 
 
 def freeze(version: int) -> str:
