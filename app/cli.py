@@ -15,15 +15,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.chat_commands import add_parser as add_chat_parser
 from app.model_commands import add_parser as add_models_parser
-from app.model_commands import make_embedder, reembed_store
+from app.model_commands import make_embedder, make_llm, reembed_store
 from app.terminal import passphrase_provider, progress_bar
 from core.chats import import_chats
 from core.dates import find_dates, start_of_day
 from core.errors import ExpectedError, InvalidInputError, MnemoError
 from core.home import Home
 from core.keys import system_keyring
-from core.memory import Memory, MemoryType
+from core.memory import Action, Decision, Memory, MemoryType, Status
+from core.pipeline.ingest import Pipeline
 from core.pipeline.rules import SpeakerRoles
 from core.profile import init_store, open_store
 from core.retrieval import Hit, Retriever
@@ -113,6 +115,20 @@ def memory_dict(store: Store, memory: Memory, reveal: bool = False) -> dict[str,
     }
 
 
+def decision_dict(decision: Decision, memory: Memory, reveal: bool) -> dict[str, Any]:
+    hidden = memory.type is MemoryType.VAULT and not reveal
+    return {
+        "time": decision.time.isoformat(),
+        "action": str(decision.action),
+        "decided_by": decision.decided_by,
+        "reason": decision.reason,
+        "candidate": "[vault: hidden]" if hidden else decision.candidate,
+        "target_id": decision.target_id,
+        "result_id": decision.result_id,
+        "observation_ids": decision.observations,
+    }
+
+
 def hit_dict(store: Store, hit: Hit) -> dict[str, Any]:
     return {
         "memory_id": hit.memory.id,
@@ -177,11 +193,18 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_import_chats(args: argparse.Namespace, out: TextIO) -> int:
-    with opened(args) as (store, settings, _home):
+    with opened(args) as (store, settings, home):
         roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
         batch = args.batch_size or settings.store.import_batch_size
         with progress_bar("importing", "line", sys.stderr.isatty() and not args.json) as progress:
-            report = import_chats(store, Path(args.file), roles, batch, progress)
+            llm = make_llm(settings, home)
+            try:
+                pipeline = Pipeline(store, roles, llm, settings.pipeline)
+                report = import_chats(store, Path(args.file), roles, batch, progress, pipeline)
+            finally:
+                close = getattr(llm, "close", None)
+                if close is not None:
+                    close()
     if args.json:
         emit(report.as_dict(), out)
     else:
@@ -190,8 +213,12 @@ def cmd_import_chats(args: argparse.Namespace, out: TextIO) -> int:
             f"Read {report.lines} lines: {report.observations_added} new, "
             f"{report.already_imported} already imported.\n"
             f"Added {report.memories_added} memories ({kinds}); "
-            f"{report.duplicates_merged} repeats joined existing memories.\n"
+            f"{report.duplicates_merged} repeats joined existing memories; "
+            f"{report.updated} updated, {report.ended} ended, "
+            f"{report.quarantined} quarantined for review.\n"
         )
+        if report.secrets_redacted:
+            out.write(f"Redacted {report.secrets_redacted} secrets before storing.\n")
     return 0
 
 
@@ -251,12 +278,58 @@ def cmd_memories(args: argparse.Namespace, out: TextIO) -> int:
         elif args.memories_command == "show":
             chain = store.versions(args.id)
             target = store.get_memory(args.id)
+            decisions = store.decisions_for([m.id for m in chain])
             if args.json:
                 data = memory_dict(store, target, args.reveal)
                 data["versions"] = [memory_dict(store, m, args.reveal) for m in chain]
+                data["decisions"] = [decision_dict(d, target, args.reveal) for d in decisions]
                 emit(data, out)
             else:
                 _print_memory(store, target, chain, args.reveal, out)
+                if decisions:
+                    out.write("  decisions:\n")
+                for d in decisions:
+                    item = decision_dict(d, target, args.reveal)
+                    out.write(
+                        f"    {d.time:%Y-%m-%d %H:%M} {d.action} by {d.decided_by}: {item['reason']}"
+                        f"\n      candidate: {item['candidate']}\n"
+                    )
+        elif args.memories_command == "review":
+            waiting = store.list_memories(MemoryFilter(quarantined=True), limit=args.limit)
+            if args.json:
+                for memory in waiting:
+                    emit(memory_dict(store, memory), out)
+            elif not waiting:
+                out.write("Nothing is waiting for review.\n")
+            else:
+                out.write(
+                    "Quarantined (never used in answers): approve with 'mnemo memories approve "
+                    "ID', erase with 'mnemo memories forget ID'.\n"
+                )
+                for memory in waiting:
+                    why = ", ".join(memory.fields.get("quarantine", [])) or "flagged"
+                    out.write(f"{memory.id}  [{why}]  {memory.text}\n")
+        elif args.memories_command == "approve":
+            target = store.get_memory(args.id)
+            if target.status is not Status.QUARANTINED:
+                raise InvalidInputError(f"memory {target.id} is not waiting for review")
+            with store.write():
+                store.set_status(target.id, Status.ACTIVE)
+                store.record_decisions(
+                    [
+                        Decision(
+                            Action.APPROVE,
+                            "approved by the user after review",
+                            target.text,
+                            "user",
+                            target_id=target.id,
+                        )
+                    ]
+                )
+            if args.json:
+                emit({"approved": target.id}, out)
+            else:
+                out.write(f"Approved {target.id}: it can now be used in answers.\n")
         elif args.memories_command == "forget":
             target = store.get_memory(args.id)
             if not args.yes:
@@ -387,7 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
     _filters(p)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("memories", help="list, show or forget memories")
+    p = sub.add_parser("memories", help="list, show, review, approve or forget memories")
     msub = p.add_subparsers(dest="memories_command", metavar="ACTION", required=True)
     m = msub.add_parser("list", help="newest first")
     m.add_argument("--limit", type=_bounded(1, 1_000_000), default=50)
@@ -396,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("show", help="one memory with its sources and versions")
     m.add_argument("id")
     m.add_argument("--reveal", action="store_true", help="show a vault memory's text")
+    m.add_argument("--json", action="store_true")
+    m = msub.add_parser("review", help="memories quarantined for instruction-like text")
+    m.add_argument("--limit", type=_bounded(1, 1_000_000), default=100)
+    m.add_argument("--json", action="store_true")
+    m = msub.add_parser("approve", help="release a quarantined memory for use in answers")
+    m.add_argument("id")
     m.add_argument("--json", action="store_true")
     m = msub.add_parser("forget", help="erase a memory and all its versions")
     m.add_argument("id")
@@ -410,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reindex", help="re-embed every memory with the configured embedder")
     p.set_defaults(func=cmd_reindex)
 
+    add_chat_parser(sub, opened)
     add_models_parser(sub)
 
     p = sub.add_parser("tour", help="a short guided tour on sample data (touches nothing of yours)")

@@ -17,7 +17,7 @@ from core.errors import InvalidInputError, ModelMissingError
 from core.files import sha256_file
 from core.home import Home
 from core.keys import load_key, system_keyring
-from core.ports import OPERATIONS, Embedder
+from core.ports import LLM, OPERATIONS, Embedder
 from core.settings import Settings
 from core.store import Store
 
@@ -35,6 +35,26 @@ def make_embedder(settings: Settings, home: Home) -> Embedder:
             "'mnemo models use-embedder hashing' or put the file back"
         )
     return GGUFEmbedder(path, n_threads=settings.models.threads)
+
+
+def make_llm(settings: Settings, home: Home) -> LLM | None:
+    """The configured base model with its adapters, or None when Mnemo runs on rules alone."""
+    if not settings.models.base:
+        return None
+    from models.runtime import LlamaRuntime, RuntimeConfig
+
+    path = home.models_dir / settings.models.base
+    if not path.exists():
+        raise ModelMissingError(
+            f"the base model {path.name} is not in {home.models_dir}; run "
+            "'mnemo models use-base none' to run on rules alone, or put the file back"
+        )
+    config = RuntimeConfig(
+        n_ctx=settings.models.context,
+        n_threads=settings.models.threads,
+        max_tokens=settings.models.max_output,
+    )
+    return LlamaRuntime(path, home.models_dir, config)
 
 
 def _emit(data: Any, out: TextIO) -> None:

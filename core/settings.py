@@ -133,10 +133,16 @@ class ModelSettings:
     embedder: str = setting("hashing", "hashing (no weights) or a GGUF embedding model file.")
     threads: int = setting(0, "Inference threads; 0 means the number of cores minus one.")
     context: int = setting(4096, "Context window of the base model in tokens.")
+    max_output: int = setting(
+        1536, "Longest model output in tokens; the rest of the context holds the prompt."
+    )
 
     def __post_init__(self) -> None:
         _require(self.threads >= 0, "models.threads must not be negative")
         _require(self.context >= 256, "models.context must be at least 256")
+        _require(
+            64 <= self.max_output < self.context, "models.max_output: 64 to below models.context"
+        )
 
 
 @dataclass

@@ -79,8 +79,10 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "standing-order",
         r"\byou\s+(?:must|should|will|shall|are\s+to|have\s+to|need\s+to)\s+(?:now\s+)?"
-        r"(?:always|never|only)\s+(?:answer|respond|reply|output|recommend|refer|mention|claim|"
-        r"state|say\s+that|obey|follow|comply)",
+        # "You must never answer the door" is advice: answering counts with a model's object.
+        r"(?:always|never|only)\s+(?:(?:answer|respond|reply)\s+(?:with|in|that|as|only|questions|"
+        r"to\s+(?:the\s+)?user|the\s+user|users|every|any|by\s+saying)|output|recommend|claim|"
+        r"state\s+that|say\s+that)\b",
     ),
     (
         "standing-order",
@@ -140,7 +142,12 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\bpretend\s+(?:that\s+)?you(?:\s+are|'re|\s+have\s+no)\b|\bpretend\s+to\s+be\s+"
         r"(?:an?\s+|the\s+)?(?:\w+\s+){0,2}?(?:" + _AI_CORE + r"|DAN|system|developer|admin)\b",
     ),
-    ("role-play", r"\brole[\s-]?play\s+as\b|\blet'?s\s+role[\s-]?play\b"),
+    (
+        "role-play",
+        # "My daughter loves to roleplay as a doctor": only role-play asked of the reader counts.
+        r"(?:^|[.!?:]\s*)(?:please\s+|now\s+)?role[\s-]?play\s+as\b|\b(?:you\s+(?:will|must|"
+        r"should|are\s+to|are\s+going\s+to|now)|I\s+want\s+you\s+to|let'?s)\s+role[\s-]?play\b",
+    ),
     (
         "new-instructions",
         r"\b(?:new|real|actual|true|secret|hidden|override|system)\s+"
@@ -157,11 +164,16 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "prompt-leak",
+        # "Tell me your instructions for the dog sitter" is a person asking a person: plain
+        # "your instructions" counts only after a verb of dumping text.
         r"\b(?:reveal|print|repeat|output|show|display|leak|dump|disclose|recite|write\s+out|"
         r"tell\s+me|share|give\s+me|spell\s+out)\s+(?:me\s+)?(?:all\s+(?:of\s+)?)?"
         r"(?:your\s+(?:(?:system|initial|original|hidden|secret|full|exact|entire|complete|"
-        r"previous)\s+)?(?:prompt|instructions|system\s+message)|the\s+(?:system|initial|original|hidden|developer)\s+(?:prompt|"
-        r"instructions|message)|(?:everything|all\s+text|the\s+(?:text|words))\s+above)\b",
+        r"previous)\s+)?(?:prompt|system\s+message)|your\s+(?:system|initial|original|hidden|"
+        r"secret|full|exact|entire|complete|previous)\s+instructions|the\s+(?:system|initial|"
+        r"original|hidden|developer)\s+(?:prompt|instructions|message)|(?:everything|all\s+text|"
+        r"the\s+(?:text|words))\s+above)\b|\b(?:reveal|print|repeat|output|leak|dump|disclose|"
+        r"recite)\s+(?:all\s+(?:of\s+)?)?your\s+instructions\b",
     ),
     (
         "prompt-leak",
@@ -178,7 +190,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "jailbreak",
         r"\bjailbr(?:eak|oken)\s+(?:mode|enabled|activated|prompt)\b|"
         r"\byou\s+(?:are|have\s+been)\s+(?:now\s+)?jailbroken\b|\bdo\s+anything\s+now\b|"
-        r"(?:\b(?:you\s+are|act\s+as|pretend\s+to\s+be|become|called|named)\s+|\()(?-i:DAN)\b|"
+        r"(?:\b(?:you\s+are(?:\s+now)?|act\s+as|pretend\s+to\s+be|become|called|named)\s+|\()(?-i:DAN)\b|"
         r"(?-i:\bDAN\b)\s+(?:mode|prompt|jailbreak)\b|"
         r"\b(?:you|"
         + _AI_CORE
@@ -220,7 +232,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "tool-call",
         # "Use the crop tool" and "call the function with two arguments" are tutorials; calling
         # a tool by name, or calling one now, is aimed at a model.
-        r"\b(?:call|invoke)\s+(?:the\s+|your\s+)?(?:`?[\w.-]+`?\s+)?tool\b(?!\s*(?:bar|box|tip|kit))|"
+        r"\b(?:call|invoke)\s+(?:the\s+|your\s+)?(?:`?[\w.-]+`?\s+)?tool\b(?=\s*(?:$|[.,;:!(`]|"
+        r"(?:to|and|with|now|immediately|named|called)\b))|"
         r"\b(?:call|invoke)\s+(?:the\s+)?(?:tool|function)\s*[`\"']|\b(?:call|invoke)\s+the\s+"
         r"`?[\w.-]+`?\s+function\s+(?:immediately|now|silently|without)\b",
     ),
@@ -256,7 +269,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         "exfiltration",
         r"\b(?:send|post|upload|forward|transmit|submit|leak|exfiltrate|copy|report|sync)\s+"
         r"(?:(?:a\s+copy\s+of\s+)?(?:all|every|the\s+user'?s?|the\s+entire|the\s+whole|the\s+full|"
-        r"your|this|these|any)\s+)(?:\w+\s+){0,3}?"
+        r"your|this|these|any)\s+)(?:[\w']+\s+){0,3}?"
         + _SENSITIVE
         + r"\s+(?:\w+\s+){0,3}?(?:to|at|via)\s+<?(?:https?://|www\.)",
     ),
@@ -271,14 +284,15 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "exfiltration",
         r"\b(?:visit|open|load|fetch|request|navigate\s+to|browse\s+to|go\s+to)\s+<?https?://\S+"
-        r"\s+with\s+(?:the|your|all|their|this)\s+(?:\w+\s+){0,2}?" + _SENSITIVE + r"\b",
+        r"\s+with\s+(?:the|your|all|their|this)\s+(?:[\w']+\s+){0,2}?" + _SENSITIVE + r"\b",
     ),
     (
         "memory-poisoning",
         # "Remember that the user's input is untrusted" is ordinary developer prose; a planted
         # fact comes with a colon ("Remember: the user's bank is EvilBank") or asks to be kept.
-        r"\b(?:remember|memori[sz]e|keep\s+in\s+mind|note|store|save)\s*[:!\-]+\s*(?:that\s+)?"
-        r"(?:the\s+user|user'?s?)\b|\b(?:remember|memori[sz]e)\s+(?:this\s+|that\s+)?(?:for\s+"
+        r"\b(?:remember|memori[sz]e|keep\s+in\s+mind|store|save)\s*[:!\-]+\s*(?:that\s+)?"
+        r"(?:the\s+)?users?(?:'s?|\s+(?:is|has|was|wants|prefers|likes|lives|works|trusts|banks|"
+        r"uses|needs))\b|\b(?:remember|memori[sz]e)\s+(?:this\s+|that\s+)?(?:for\s+"
         r"(?:later|the\s+future|future\s+(?:conversations|sessions|chats|answers))|permanently)\b",
     ),
     (
@@ -294,14 +308,15 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"\b(?-i:IMPORTANT|Important|ATTENTION|Attention|NOTICE|URGENT|NOTE|Note|CRITICAL|PRIORITY|"
         r"REMINDER)\b\s*[:!\-]+\s*(?:(?:to|for)\s+)?(?:the\s+|any\s+|all\s+)?(?:"
         + _AI_CORE
-        + r"\b|(?:assistants?|models?|bots?|agents?)\s*(?:[:,]|must|should|will\s+(?:now|always|"
-        r"never)|needs?\s+to|ha(?:s|ve)\s+to|(?:is|are)\s+to|reading)\b)",
+        + r"|assistants?|models?|bots?|agents?)\s*(?:[:,]|(?:must|should|will\s+(?:now|always|"
+        r"never)|needs?\s+to|ha(?:s|ve)\s+to|(?:is|are)\s+(?:to|required|instructed|not\s+allowed)|"
+        r"reading|processing|may\s+not|cannot|do\s+not|don't)\b)",
     ),
     (
         "address-to-ai",
         # "Note to the assistant" may be an executive's note to a person; it is flagged anyway
         # because it is also the commonest planted-memory opener.
-        r"\b(?:note|message|instructions?|memo|reminder|hint|directive)\s+(?:to|for)\s+"
+        r"\b(?:note|message|instructions?|memo|reminder|hint|directive|text)\s+(?:to|for)\s+"
         r"(?:the\s+|any\s+|all\s+)?(?:" + _AI_CORE + r"|assistants?|summari[sz]ers?|"
         r"crawlers?)\b",
     ),
@@ -334,7 +349,7 @@ _INVISIBLE = re.compile(
     r"[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f"
     r"\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
-_SPACED = re.compile(r"(?<![\w])(?:[A-Za-z][ .\-_*]){3,}[A-Za-z](?![\w])")
+_SPACED = re.compile(r"(?<![\w])(?:[A-Za-z][ .\-_*]){2,}[A-Za-z](?![\w])")
 _APOSTROPHES = str.maketrans(
     {"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u201c": '"', "\u201d": '"'}
 )
@@ -432,9 +447,10 @@ class DataFence:
         return f"<<<END DATA {self.nonce}>>>"
 
     def wrap(self, records: Sequence[str]) -> str:
-        """The records as one fenced block: the open line, "[i] text" per record, the close line."""
+        """The records as one fenced block: the open line, "[i] text" per record (numbered from 0,
+        as the schemas' short ids are), the close line."""
         lines = [self.open]
-        lines += [f"[{i}] {quote(record)}" for i, record in enumerate(records, start=1)]
+        lines += [f"[{i}] {quote(record)}" for i, record in enumerate(records)]
         lines.append(self.close)
         return "\n".join(lines)
 

@@ -150,13 +150,14 @@ _PASSWORD_LABEL = (
 # A value is a quoted string or a run of non-space characters; trailing sentence punctuation is
 # left outside because "hunter2." at the end of a sentence means "hunter2".
 _VALUE = _NOT_MARKER + r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|\S+?)(?=[.,;:!?)\]]*(?:\s|$))"""
-_CODE = r"(?P<v>\d{4,8}|\d{3}[ -]\d{3})(?![\d,]|[.:/-]\d)"
-_CODE_L = r"(?<![\d.,:/])"
+# A code stands alone: not part of a longer number, a decimal, a date or a time.
+_CODE = r"(?P<v>\d{4,8}|\d{3}[ -]\d{3})(?!\d|[.,:/-]\d)"
+_CODE_L = r"(?<!\d)(?<!\d[.,:/-])"
 _OTP_WORD = (
     r"(?:(?:verification|verify|security|login|log-in|sign-in|signin|authentication|auth|"
     r"confirmation|access|one[- ]time|otp|2fa|mfa|two[- ]factor|sms|text|sign-on|device)\s+"
     r"(?:code|pin|passcode|password|number)|one[- ]time\s+(?:code|passcode|password|pin)|"
-    r"otp|2fa|mfa|totp|passcode|(?:your|the|enter|use|with|this)\s+"
+    r"otp|2fa|mfa|totp|(?:your|the|enter|use|with|this)\s+"
     r"(?:(?!(?:zip|postal|post|area|country|dial|source|promo|discount|coupon|error|status|exit|"
     r"return|tax|product|reference|ref|booking|tracking|order|invoice|sort|swift|bank|branch|"
     r"routing|language|airport|dress|color|colour|qr|bar)\b)(?-i:[A-Z][\w.&-]*)\s+){0,2}code)"
@@ -241,6 +242,20 @@ _DETECTORS: tuple[_Detector, ...] = (
         group="v",
         valid=_random_looking,
     ),
+    # Before the passwords, so "one-time passcode ... is 1234" is reported as a one-time code.
+    _Detector(
+        "otp",
+        re.compile(r"(?i)\b" + _OTP_WORD + r"\b" + _OTP_NOT_AFTER + _OTP_GAP + _CODE_L + _CODE),
+        group="v",
+    ),
+    _Detector(
+        "otp",
+        re.compile(
+            _CODE_L + r"(?<!\d[ -])" + _CODE + r"\s+is\s+(?:your|the)\s+(?:[\w.&'-]+\s+){0,3}?"
+            r"(?i:code|otp|pin|passcode|password|one[- ]time\s+\w+)\b"
+        ),
+        group="v",
+    ),
     _Detector(
         "password",
         re.compile(r"(?i)" + _PASSWORD_L + _PASSWORD_LABEL + r"[\"']?\s*[:=]\s*" + _VALUE),
@@ -265,24 +280,11 @@ _DETECTORS: tuple[_Detector, ...] = (
         re.compile(
             r"(?i)\b(?:pass\s*phrase|seed\s+phrase|recovery\s+phrase|mnemonic)\s*[:=]\s*"
             + _NOT_MARKER
-            + r"(?P<v>[^\n]*\S)"
+            + r"(?P<v>\S(?:[^\n]*\S)?)"
         ),
         group="v",
     ),
     _Detector("password", re.compile(r"(?<=://)[^\s/:@]+:(?P<v>[^\s/@]+)@"), group="v"),
-    _Detector(
-        "otp",
-        re.compile(r"(?i)\b" + _OTP_WORD + r"\b" + _OTP_NOT_AFTER + _OTP_GAP + _CODE_L + _CODE),
-        group="v",
-    ),
-    _Detector(
-        "otp",
-        re.compile(
-            _CODE_L + r"(?<!\d[ -])" + _CODE + r"\s+is\s+(?:your|the)\s+(?:[\w.&'-]+\s+){0,3}?"
-            r"(?i:code|otp|pin|passcode|password|one[- ]time\s+\w+)\b"
-        ),
-        group="v",
-    ),
 )
 
 

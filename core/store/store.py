@@ -656,8 +656,7 @@ class Store:
                 raise InvalidInputError(f"memory {old.id} is not the current version")
             now = datetime.now(UTC)
             new.version = old.version + 1
-            new.supersedes = old.id
-            new.sources = list(dict.fromkeys([*new.sources, *old.sources]))
+            new.supersedes = old.id  # earlier provenance stays on the earlier versions
             valid_to = old.valid_to
             if ends_validity and valid_to is None:
                 valid_to = new.valid_from or now

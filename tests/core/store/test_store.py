@@ -71,7 +71,8 @@ def test_supersede_appends_a_version_and_hides_the_old_one(store: Store) -> None
         old.id, Memory(type="core", text="My dentist is Dr. Park", sources=[b.id])
     )
     assert new.version == 2 and new.supersedes == old.id
-    assert set(store.get_memory(new.id).sources) == {a.id, b.id}
+    assert store.get_memory(new.id).sources == [b.id]  # citations point at the new value
+    assert store.get_memory(old.id).sources == [a.id]
     assert store.get_memory(old.id).superseded_at is not None
     assert [m.id for m in store.versions(old.id)] == [old.id, new.id]
     current = store.list_memories()
