@@ -33,12 +33,18 @@ _RULES = (
     r"(?:instructions?|rules?|prompts?|directives?|guidelines?|commands?|context|guardrails?|"
     r"restrictions?|constraints?|polic(?:y|ies)|programming|training|orders?|system\s+messages?)"
 )
-_EARLIER = r"(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|developer|safety)"
+_EARLIER = (
+    r"(?:previous|prior|above|earlier|preceding|former|original|initial|old|existing|system|"
+    r"developer|safety)"
+)
 _SENSITIVE = (
     r"(?:conversations?|chats?|chat\s+history|history|memories|memory|data|messages?|passwords?|"
     r"credentials|secrets?|keys?|tokens?|context|prompts?|files|contents|information|details|"
     r"emails?|notes|everything|cookies?|session)"
 )
+
+# Where a role header may start: a line, or a sentence once an upstream step joined the lines.
+_LINE_START = r"(?:^|[.!?][ \t]+)[ \t]*"
 
 # (reason, pattern) in the order reasons are reported. All match case-insensitively unless a
 # pattern turns it off for a part, on text normalised by _normalise.
@@ -75,6 +81,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         + _RULES
         + r"\s+(?:are|is|have\s+been|were)\s+(?:now\s+)?(?:void|cancell?ed|revoked|obsolete|"
         r"invalid|superseded|replaced|no\s+longer)",
+    ),
+    (
+        "override",
+        # Letters spaced out one by one lose their word gaps when joined.
+        r"ignore(?:all|any|the|your)*(?:previous|prior|above|earlier)(?:instructions|rules|prompts)",
     ),
     (
         "standing-order",
@@ -214,13 +225,17 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "role-header",
-        r"^[ \t]*(?:#{1,6}[ \t]*|\[|\()(?:system|assistant|developer|instruction)[ \t]*"
+        _LINE_START + r"(?:#{1,6}[ \t]*|\[|\()(?:system|assistant|developer|instruction)[ \t]*"
         r"(?:message|prompt|instructions?|override|note)?[ \t]*(?:[\])]|:)|"
-        r"^[ \t]*(?-i:SYSTEM|DEVELOPER)[ \t]*(?-i:MESSAGE|PROMPT|NOTE|OVERRIDE|INSTRUCTIONS?)?"
-        r"[ \t]*:|^[ \t]*(?:system|developer)[ \t]*(?:message|prompt|note)?[ \t]*:\s*"
-        r"(?:you\b|ignore|disregard|forget|the\s+" + _AI + r"|new\s+|from\s+now|always|never|"
-        r"do\s+not|important)|"
-        r"^[ \t]*(?:assistant|AI)[ \t]*:[^\n]{0,60}?\b(?:ignore|disregard|I\s+will\s+now|"
+        + _LINE_START
+        + r"(?-i:SYSTEM|DEVELOPER)[ \t]*(?-i:MESSAGE|PROMPT|NOTE|OVERRIDE|INSTRUCTIONS?)?[ \t]*:|"
+        + _LINE_START
+        + r"(?:system|developer)[ \t]*(?:message|prompt|note)?[ \t]*:\s*(?:you\b|ignore|"
+        r"disregard|forget|the\s+"
+        + _AI
+        + r"|new\s+|from\s+now|always|never|do\s+not|important)|"
+        + _LINE_START
+        + r"(?:assistant|AI)[ \t]*:[^\n]{0,60}?\b(?:ignore|disregard|I\s+will\s+now|"
         r"my\s+new\s+instructions|developer\s+mode|jailbr|I\s+have\s+no\s+restrictions)",
     ),
     (
@@ -257,11 +272,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     (
         "exfiltration",
-        r"https?://[^\s)\"'>]*[?&][\w.-]+=(?:\{|%7B|\[|<|\$\{|\$\(|INSERT|(?:YOUR|USER|THE)_)",
+        r"https?://[^\s)\"'>]{0,500}?[?&][\w.-]+=(?:\{|%7B|\[|<|\$\{|\$\(|INSERT|(?:YOUR|USER|THE)_)",
     ),
     (
         "exfiltration",
-        r"!\[[^\]\n]*\]\(\s*<?https?://[^)\s]*[?&](?:data|secret|q|query|prompt|info|chat|"
+        r"!\[[^\]\n]{0,200}\]\(\s*<?https?://[^)\s]{0,500}?[?&](?:data|secret|q|query|prompt|info|chat|"
         r"history|memory|memories|conversation|context|password|pass|pwd|token|key|apikey|email|"
         r"msg|message|content|payload|exfil|leak|d|p|s|u|c|x)=",
     ),

@@ -31,6 +31,8 @@ class Redaction:
 
 @dataclass(frozen=True)
 class _Detector:
+    """One kind of secret: where to look, which group is the secret, and how to check it."""
+
     kind: str
     pattern: re.Pattern[str]
     group: int | str = 0
@@ -137,14 +139,18 @@ _PASSWORD_PROSE = frozenset((
 
 def _password_value(value: str) -> bool:
     """Whether the token after a password label is a value rather than the next word of prose."""
-    return value.lower().strip(".,;:!?\"'") not in _PASSWORD_PROSE
+    word = value.strip(".,;:!?\"'")
+    # "will be emailed", "is usually ..." : a lower-case -ed or -ly word continues the sentence.
+    if word.isalpha() and word.islower() and word.endswith(("ed", "ly")):
+        return False
+    return word.lower() not in _PASSWORD_PROSE
 
 
 _BOUNDARY_L = r"(?<![A-Za-z0-9_])"
 # An underscore may precede a password label (DB_PASSWORD=...), a digit may not (1Password).
 _PASSWORD_L = r"(?<![A-Za-z0-9])"
 _PASSWORD_LABEL = (
-    r"(?:pass(?:word|wd|code|phrase)|pass\s+phrase|pwd|pw|pin(?:\s+(?:code|number))?|"
+    r"(?:pass(?:word|wd|code|phrase)|pass\s+phrase|pwd|pw|"
     r"passwort|kennwort|mot\s+de\s+passe|contrase(?:ñ|n)a|senha)"
 )
 # A value is a quoted string or a run of non-space characters; trailing sentence punctuation is
@@ -153,6 +159,8 @@ _VALUE = _NOT_MARKER + r"""(?P<v>"[^"\n]{1,200}"|'[^'\n]{1,200}'|\S+?)(?=[.,;:!?
 # A code stands alone: not part of a longer number, a decimal, a date or a time.
 _CODE = r"(?P<v>\d{4,8}|\d{3}[ -]\d{3})(?!\d|[.,:/-]\d)"
 _CODE_L = r"(?<!\d)(?<!\d[.,:/-])"
+# Words that announce a one-time code; "your/the/use ... code" only with a name in between that is
+# not one of the codes that are no secret (zip, area, promo, error, tracking...).
 _OTP_WORD = (
     r"(?:(?:verification|verify|security|login|log-in|sign-in|signin|authentication|auth|"
     r"confirmation|access|one[- ]time|otp|2fa|mfa|two[- ]factor|sms|text|sign-on|device)\s+"
@@ -162,7 +170,7 @@ _OTP_WORD = (
     r"return|tax|product|reference|ref|booking|tracking|order|invoice|sort|swift|bank|branch|"
     r"routing|language|airport|dress|color|colour|qr|bar)\b)(?-i:[A-Z][\w.&-]*)\s+){0,2}code)"
 )
-# Names of codes that are not secrets, and what may follow "code" without it being a one-time code.
+# What may follow "code" without it being a one-time code.
 _OTP_NOT_AFTER = r"(?!\s+(?:review|base|snippet|editor|style|of\s+conduct|block|sample|example))"
 _OTP_GAP = r"(?:\s+(?:for|from|to)\s+[^\n\d]{1,30}?)?[\s:=#(-]*(?:(?:is|was|reads)\b[\s:=#(-]*)?"
 
@@ -170,7 +178,7 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector(
         "private-key",
         re.compile(
-            r"-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?\s*-{3,}.*?"
+            r"(?<!-)-{3,}\s*BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?\s*-{3,}.*?"
             r"(?:-{3,}\s*END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?\s*-{3,}|\Z)",
             re.S,
         ),
@@ -233,9 +241,9 @@ _DETECTORS: tuple[_Detector, ...] = (
     _Detector(
         "api-key",
         re.compile(
-            r"(?i)\b[\w.-]*?(?:api[_ -]?key|apikey|api[_ -]?secret|api[_ -]?token|secret[_ -]?key|"
+            r"(?i)\b[\w.-]{0,40}?(?:api[_ -]?key|apikey|api[_ -]?secret|api[_ -]?token|secret[_ -]?key|"
             r"client[_ -]?secret|access[_ -]?token|auth[_ -]?token|refresh[_ -]?token|"
-            r"private[_ -]?key|secret|token)[\w.-]*?[\"']?\s*[:=]\s*[\"']?"
+            r"private[_ -]?key|secret|token)[\w.-]{0,40}?[\"']?\s*[:=]\s*[\"']?"
             + _NOT_MARKER
             + r"(?P<v>[A-Za-z0-9._~+/=-]{16,})"
         ),
@@ -281,6 +289,15 @@ _DETECTORS: tuple[_Detector, ...] = (
             r"(?i)\b(?:pass\s*phrase|seed\s+phrase|recovery\s+phrase|mnemonic)\s*[:=]\s*"
             + _NOT_MARKER
             + r"(?P<v>\S(?:[^\n]*\S)?)"
+        ),
+        group="v",
+    ),
+    # "the pin is loose" and "Pin: Dropped pin" are prose: a PIN is digits.
+    _Detector(
+        "password",
+        re.compile(
+            r"(?i)(?<![A-Za-z0-9])pin(?:\s+(?:code|number))?\s*(?:[:=#]|is\b|was\b)\s*"
+            r"(?P<v>\d{4,12})(?!\d|[.,:/-]\d)"
         ),
         group="v",
     ),
