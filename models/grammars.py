@@ -85,8 +85,19 @@ def parse_output(text: str, schema: Mapping[str, Any], finish_reason: str | None
             "the operation's schema needs tighter limits"
         )
     try:
-        value = json.loads(text)
+        value = _valid_unicode(json.loads(text))
         jsonschema.validate(value, schema)
     except (json.JSONDecodeError, jsonschema.ValidationError) as exc:
         raise ModelOutputError(f"the model's answer did not match its schema: {exc}") from None
+    return value
+
+
+def _valid_unicode(value: Any) -> Any:
+    """The value with lone surrogates (legal as JSON \\u escapes, not as text) replaced."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_valid_unicode(v) for v in value]
+    if isinstance(value, dict):
+        return {_valid_unicode(k): _valid_unicode(v) for k, v in value.items()}
     return value

@@ -36,7 +36,7 @@ from core.ports import LLM, Clock, SystemClock
 from core.retrieval import Hit, Retriever
 from core.settings import PipelineSettings
 from core.store import MemoryFilter, Store
-from core.text import STOPWORDS, stem, stems, tokenize
+from core.text import STOPWORDS, content_words, stem, stems, tokenize
 
 DONT_KNOW = "I don't know: nothing in your memories answers that."
 ANSWERABLE = [t for t in MemoryType if t is not MemoryType.VAULT]
@@ -201,7 +201,10 @@ class Answerer:
             return [Hit(m, 0.0, {"time": {"range": found.text}}) for m in listed], found
         kept = self._slot_hits(query, found)
         seen = {h.memory.id for h in kept}
-        kept += [h for h in hits if h.memory.id not in seen and self._is_relevant(h, terms)]
+        # A word the store has never seen ("marathon") means the question is about something
+        # never said: a memory then needs most of the question's words, not half of them.
+        share = 2 / 3 if self._unknown_word(query) else 1 / 2
+        kept += [h for h in hits if h.memory.id not in seen and self._is_relevant(h, terms, share)]
         kept += self._second_hop(query, terms, kept, filt)
         return kept, found
 
@@ -222,6 +225,17 @@ class Answerer:
                     taken.append(Hit(memory, 0.0, {"slot": {"key": f"{subject}|{attr}"}}))
             return taken
 
+        owner = re.search(r"\bmy (\w+)'s\b", query, re.I)
+        if owner is not None:  # "my brother's cat": only the brother's attributes answer it
+            relation = owner.group(1).casefold()
+            found_relation = take("user", relation)
+            hits = []
+            for hit in found_relation:
+                slot = Slot.from_dict(hit.memory.fields.get("slot"))
+                if slot is not None and value_shape(slot.value) == "name":
+                    for rest in sorted(attrs - {relation}):
+                        hits += take(slot.value.casefold(), rest)
+            return hits + found_relation if hits else []
         resolved: list[Hit] = []  # about someone the question names or points to ("my sister")
         relations: list[Hit] = []
         plain: list[Hit] = []
@@ -256,14 +270,18 @@ class Answerer:
             hits = [h for h in hits if _within(h.memory, found)]
         return hits
 
-    def _is_relevant(self, hit: Hit, terms: set[str]) -> bool:
+    def _unknown_word(self, query: str) -> bool:
+        words = {w for w in content_words(query) if stem(w) not in _GENERIC}
+        return any(self.store.count_fulltext(f'"{w}"') == 0 for w in words)
+
+    def _is_relevant(self, hit: Hit, terms: set[str], share: float = 0.5) -> bool:
         vector = hit.breakdown.get("vector")
         if vector is not None and 1.0 - float(vector["raw"]) >= self.settings.answer_similarity:
             return True
         if not terms:
             return False
         shared = terms & memory_terms(hit.memory)
-        return len(shared) >= max(1, math.ceil(len(terms) / 2))
+        return len(shared) >= max(1, math.ceil(len(terms) * share - 1e-9))
 
     def _second_hop(
         self, query: str, terms: set[str], first: list[Hit], filt: MemoryFilter

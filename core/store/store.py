@@ -870,6 +870,14 @@ class Store:
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
 
+    def count_fulltext(self, match: str) -> int:
+        """How many memory versions (any status) match an FTS5 expression."""
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM memories_fts WHERE memories_fts MATCH ?", (match,)
+            ).fetchone()[0]
+        )
+
     def passing(self, column: str, values: Sequence[Any], filt: MemoryFilter) -> dict[str, int]:
         """id -> rowid of the memories, given by `column` ("id" or "rowid"), that pass `filt`."""
         if column not in ("id", "rowid"):
