@@ -31,14 +31,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.memory_data import Corpus, Line, Question, generate  # noqa: E402
-from core.memory import Observation  # noqa: E402
-from core.pipeline.answer import Answerer  # noqa: E402
-from core.pipeline.ingest import Pipeline  # noqa: E402
-from core.pipeline.rules import SpeakerRoles  # noqa: E402
-from core.ports import LLM, Embedder  # noqa: E402
-from core.retrieval import Retriever  # noqa: E402
-from core.store import MemoryFilter, Store  # noqa: E402
+from bench.memory_data import Corpus, Line, Question, generate
+from core.memory import Observation
+from core.pipeline.answer import Answerer
+from core.pipeline.ingest import Pipeline
+from core.pipeline.rules import SpeakerRoles
+from core.ports import LLM, Embedder
+from core.retrieval import Retriever
+from core.store import MemoryFilter, Store
 
 ROLES = SpeakerRoles.of(["me"], ["mnemo"])
 

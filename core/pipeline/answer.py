@@ -49,6 +49,9 @@ _GENERIC = stems(
     remind show find say said mention mentioned like
     """
 ) | {"what's", "who's", "where's", "when's", "i'm", "i've"}
+_PAST = re.compile(
+    r"\b(?:did|was|were|had|went|used to|ago|last|first|before|originally|previous|old)\b", re.I
+)
 _WHEN = re.compile(r"^\s*(?:when|what (?:day|date|time))\b", re.I)
 _EXCERPT = 160
 
@@ -144,6 +147,17 @@ def memory_terms(memory: Memory) -> set[str]:
         terms |= stems(slot.attribute)
         terms |= {stem(w) for w in ATTRIBUTE_WORDS.get(slot.attribute, ())}
     return terms
+
+
+def _newest_first_within(hits: list[Hit], shared: dict[str, int]) -> list[Hit]:
+    """Hits grouped by how many question words they share, newest first inside each group."""
+    return sorted(
+        hits,
+        key=lambda h: (
+            -shared[h.memory.id],
+            -(h.memory.valid_from or h.memory.recorded_at).timestamp(),
+        ),
+    )
 
 
 def _within(memory: Memory, found: TimeRange) -> bool:

@@ -29,6 +29,7 @@ _ARTICLE = re.compile(r"^(?:a|an|the|my|our)\s+", re.I)
 
 # Canonical attributes and the words that name them (also used to judge a question's relevance).
 ATTRIBUTE_WORDS: dict[str, frozenset[str]] = {
+    "car": frozenset(["car", "drive", "drives", "driving"]),
     "residence": frozenset(
         ["live", "lives", "living", "home", "city", "reside", "moved", "move", "based", "where"]
     ),
@@ -56,10 +57,22 @@ _ROLE = re.compile(
     r"\b(?P<subj>I|(?:[A-Z][a-z]+)) (?:work|works|am working|'m working) as (?:a |an )?"
     r"(?P<value>[a-z][\w\- ]*)",
 )
+_DRIVE = re.compile(
+    r"\b(?P<subj>I|(?:[A-Z][a-z]+)) (?:now )?(?:drive|drives) (?:an? |the )?(?:old |new )?"
+    r"(?P<value>[\w\- ]+)"
+)
 _CHANGE = re.compile(
     r"\bI(?:'ve| have)? (?:just |finally |recently )?(?:switched|changed|moved over) to "
     r"(?P<value>[^.!?;,]+?)(?: as my (?P<attr>[a-z]+(?: [a-z]+)?))?(?=[.!?;,]|$| now\b| this\b)",
     re.I,
+)
+_CHANGED_MY = re.compile(
+    r"\b(?:I )?(?:changed|switched|moved) my (?P<attr>[a-z]+(?: [a-z]+)?) (?:to|over to) "
+    r"(?P<value>[^.!?;,]+)",
+    re.I,
+)
+_NEW_THING = re.compile(
+    r"^(?:my )?new (?P<attr>[a-z]+(?: [a-z]+)?)[:!]\s+(?:an? |the )?(?P<value>[^.!?;,]+)", re.I
 )
 _NEGATION = re.compile(
     r"\b(?P<subj>I|(?:[A-Z][a-z]+)) (?:no longer|don't|do not|doesn't|does not) "
@@ -170,6 +183,13 @@ def slot_of(text: str, speaker: str | None = "user") -> Slot | None:
                 return Slot(subject, attribute, value, negated=True)
     if speaker is None:
         return _third_person(text)
+    for pattern in (_CHANGED_MY, _NEW_THING):
+        match = pattern.search(text)
+        if match:
+            attr = _canonical(match.group("attr"))
+            value = _clean_value(match.group("value"))
+            if attr not in _VAGUE_ATTRS and value:
+                return Slot(speaker, attr, value)
     match = _MY_ATTR.search(text)
     if match:
         attr = _canonical(match.group("attr"))
@@ -195,7 +215,12 @@ def slot_of(text: str, speaker: str | None = "user") -> Slot | None:
 
 
 def _third_person(text: str, speaker: str | None = None) -> Slot | None:
-    for pattern, attribute in ((_LIVE, "residence"), (_ROLE, "role"), (_WORK, "employer")):
+    for pattern, attribute in (
+        (_LIVE, "residence"),
+        (_ROLE, "role"),
+        (_WORK, "employer"),
+        (_DRIVE, "car"),
+    ):
         match = pattern.search(text)
         if match:
             value = _clean_value(match.group("value"))
