@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -58,6 +59,21 @@ class FakeLLM:
 
     def calls(self, operation: str) -> int:
         return sum(1 for op, _ in self.prompts if op == operation)
+
+
+def echo(memory_type: str) -> Callable[[str], dict[str, Any]]:
+    """A gullible extraction model: every fenced observation becomes one memory, as written."""
+
+    def reply(prompt: str) -> dict[str, Any]:
+        items = []
+        for line in prompt.splitlines():
+            match = re.match(r"\[(\d+)\] [^|]+\|[^|]+\| (.*)$", line)
+            if match:
+                text = match.group(2)[:160]
+                items.append({"type": memory_type, "text": text, "source": int(match.group(1))})
+        return {"memories": items[:16]}
+
+    return reply
 
 
 @pytest.fixture

@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import re
-
 from core.errors import ModelOutputError
 from core.memory import MemoryType
 from core.pipeline.extract import Extractor
 from core.pipeline.guard import DataFence
 from core.pipeline.ingest import Pipeline
 from core.store import Store
-from tests.core.pipeline.conftest import ROLES, FakeLLM, said, seen
-
-
-def echo(prompt: str) -> dict[str, object]:
-    """A model that returns each fenced observation's text as a semantic memory."""
-    items = []
-    for line in prompt.splitlines():
-        match = re.match(r"\[(\d+)\] [^|]+\|[^|]+\| (.*)$", line)
-        if match:
-            items.append(
-                {"type": "semantic", "text": match.group(2)[:160], "source": int(match.group(1))}
-            )
-    return {"memories": items[:16]}
+from tests.core.pipeline.conftest import ROLES, FakeLLM, echo, said, seen
 
 
 def test_batching_uses_at_least_five_times_fewer_calls(store: Store, fake_llm: FakeLLM) -> None:
-    fake_llm.default["extract"] = echo
+    fake_llm.default["extract"] = echo("semantic")
     fake_llm.default["update"] = {"decision": "ADD", "reason": "new"}
     observations = [
         said(f"Note number {i}: the blue folder holds invoice {i * 7}.", i / 10) for i in range(60)
@@ -84,7 +70,7 @@ def test_dates_are_grounded_against_the_observation_time(store: Store, fake_llm:
 
 
 def test_vault_sentences_never_reach_the_model(store: Store, fake_llm: FakeLLM) -> None:
-    fake_llm.default["extract"] = echo
+    fake_llm.default["extract"] = echo("semantic")
     text = "The gate code is 4417 for the garage. I parked on level two of the garage."
     Pipeline(store, ROLES, fake_llm).ingest([said(text)])
     prompts = " ".join(p for _, p in fake_llm.prompts)

@@ -16,7 +16,7 @@ from core.pipeline.answer import Answerer
 from core.pipeline.guard import DataFence
 from core.pipeline.ingest import Pipeline
 from core.store import MemoryFilter, Store
-from tests.core.pipeline.conftest import ROLES, FakeLLM, said, seen
+from tests.core.pipeline.conftest import ROLES, FakeLLM, echo, said, seen
 
 DATA = Path(__file__).parents[2] / "data"
 
@@ -30,18 +30,6 @@ def corpus(name: str) -> list[str]:
 
 INJECTIONS = corpus("injections.txt")
 SECRETS = [line.split("\t") for line in corpus("secrets.txt")]
-
-
-def echo_all(prompt: str) -> dict[str, object]:
-    """A gullible model: every fenced line becomes a memory, injected text included."""
-    items = []
-    for line in prompt.splitlines():
-        match = re.match(r"\[(\d+)\] [^|]+\|[^|]+\| (.*)$", line)
-        if match:
-            items.append(
-                {"type": "core", "text": match.group(2)[:160], "source": int(match.group(1))}
-            )
-    return {"memories": items[:16]}
 
 
 def test_the_injection_corpus_is_large_enough() -> None:
@@ -64,7 +52,7 @@ def all_prompts_are_fenced(llm: FakeLLM, forbidden: list[str]) -> None:
 def test_injected_screen_text_is_quarantined_and_fenced(
     store: Store, fake_llm: FakeLLM, with_model: bool
 ) -> None:
-    fake_llm.default["extract"] = echo_all
+    fake_llm.default["extract"] = echo("core")
     fake_llm.default["update"] = {"decision": "ADD", "reason": "new"}
     fake_llm.default["answer"] = {"answer": "Lisbon [0]", "citations": [0], "confidence": "high"}
     pipeline = Pipeline(store, ROLES, fake_llm if with_model else None)
@@ -110,7 +98,7 @@ def test_approved_memories_are_used_again(store: Store) -> None:
 def test_secrets_are_never_stored_or_prompted(
     store: Store, fake_llm: FakeLLM, with_model: bool
 ) -> None:
-    fake_llm.default["extract"] = echo_all
+    fake_llm.default["extract"] = echo("core")
     fake_llm.default["update"] = {"decision": "ADD", "reason": "new"}
     pipeline = Pipeline(store, ROLES, fake_llm if with_model else None)
     observations = []
