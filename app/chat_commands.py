@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-from app.model_commands import make_llm
+from app.model_commands import configured_llm
 from core.chat import ChatSession, Reply
 from core.home import Home
 from core.pipeline.answer import Answer, Answerer
 from core.pipeline.ingest import Pipeline
 from core.pipeline.rules import SpeakerRoles
-from core.ports import LLM
 from core.retrieval import Retriever
 from core.settings import Settings
 from core.store import Store
@@ -32,18 +31,13 @@ Opener = Callable[[argparse.Namespace], Any]
 @contextmanager
 def session(store: Store, settings: Settings, home: Home) -> Iterator[ChatSession]:
     """A chat session on `store`, with the configured model (closed afterwards) or rules."""
-    llm: LLM | None = make_llm(settings, home)
-    try:
+    with configured_llm(settings, home) as llm:
         roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
         pipeline = Pipeline(store, roles, llm, settings.pipeline)
         answerer = Answerer(store, Retriever(store, settings.retrieval), settings.pipeline, llm)
         user = settings.chat.user_names[0] if settings.chat.user_names else "me"
         assistant = settings.chat.assistant_names[0] if settings.chat.assistant_names else "mnemo"
         yield ChatSession(pipeline, answerer, user_name=user, assistant_name=assistant)
-    finally:
-        close = getattr(llm, "close", None)
-        if close is not None:
-            close()
 
 
 def print_answer(answer: Answer, out: TextIO) -> None:

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from app.chat_commands import add_parser as add_chat_parser
 from app.model_commands import add_parser as add_models_parser
-from app.model_commands import make_embedder, make_llm, reembed_store
+from app.model_commands import configured_llm, make_embedder, reembed_store
 from app.terminal import passphrase_provider, progress_bar
 from core.chats import import_chats
 from core.dates import find_dates, start_of_day
@@ -196,15 +196,13 @@ def cmd_import_chats(args: argparse.Namespace, out: TextIO) -> int:
     with opened(args) as (store, settings, home):
         roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
         batch = args.batch_size or settings.store.import_batch_size
-        with progress_bar("importing", "line", sys.stderr.isatty() and not args.json) as progress:
-            llm = make_llm(settings, home)
-            try:
-                pipeline = Pipeline(store, roles, llm, settings.pipeline)
-                report = import_chats(store, Path(args.file), roles, batch, progress, pipeline)
-            finally:
-                close = getattr(llm, "close", None)
-                if close is not None:
-                    close()
+        shown = sys.stderr.isatty() and not args.json
+        with (
+            configured_llm(settings, home) as llm,
+            progress_bar("importing", "line", shown) as progress,
+        ):
+            pipeline = Pipeline(store, roles, llm, settings.pipeline)
+            report = import_chats(store, Path(args.file), roles, batch, progress, pipeline)
     if args.json:
         emit(report.as_dict(), out)
     else:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -55,6 +57,18 @@ def make_llm(settings: Settings, home: Home) -> LLM | None:
         max_tokens=settings.models.max_output,
     )
     return LlamaRuntime(path, home.models_dir, config)
+
+
+@contextmanager
+def configured_llm(settings: Settings, home: Home) -> Iterator[LLM | None]:
+    """`make_llm` for the length of a command: the model is closed afterwards."""
+    llm = make_llm(settings, home)
+    try:
+        yield llm
+    finally:
+        close = getattr(llm, "close", None)
+        if close is not None:
+            close()
 
 
 def _emit(data: Any, out: TextIO) -> None:

@@ -49,9 +49,6 @@ _GENERIC = stems(
     remind show find say said mention mentioned like
     """
 ) | {"what's", "who's", "where's", "when's", "i'm", "i've"}
-_PAST = re.compile(
-    r"\b(?:did|was|were|had|went|used to|ago|last|first|before|originally|previous|old)\b", re.I
-)
 _WHEN = re.compile(r"^\s*(?:when|what (?:day|date|time))\b", re.I)
 _EXCERPT = 160
 
@@ -149,17 +146,6 @@ def memory_terms(memory: Memory) -> set[str]:
     return terms
 
 
-def _newest_first_within(hits: list[Hit], shared: dict[str, int]) -> list[Hit]:
-    """Hits grouped by how many question words they share, newest first inside each group."""
-    return sorted(
-        hits,
-        key=lambda h: (
-            -shared[h.memory.id],
-            -(h.memory.valid_from or h.memory.recorded_at).timestamp(),
-        ),
-    )
-
-
 def _within(memory: Memory, found: TimeRange) -> bool:
     when = memory.valid_from or memory.recorded_at
     return found.since <= when < found.until
@@ -202,7 +188,6 @@ class Answerer:
             until=found.until if found else None,
         )
         terms = key_terms(query)
-        hits = self.retriever.search(query, k=20, filt=filt)
         if found is not None and not terms:
             # "what did I do last week?": everything in the range is relevant, events first.
             listed = self.store.list_memories(filt, limit=20)
@@ -218,6 +203,7 @@ class Answerer:
         # A word the store has never seen ("marathon") means the question is about something
         # never said: a memory then needs most of the question's words, not half of them.
         share = 2 / 3 if self._unknown_word(query) else 1 / 2
+        hits = self.retriever.search(query, k=20, filt=filt)
         kept += [h for h in hits if h.memory.id not in seen and self._is_relevant(h, terms, share)]
         kept += self._second_hop(query, terms, kept, filt)
         return kept, found

@@ -46,14 +46,6 @@ class IngestReport:
         out["by_type"] = dict(self.by_type)
         return out
 
-    def merge(self, other: IngestReport) -> None:
-        for name, value in other.__dict__.items():
-            if isinstance(value, int):
-                setattr(self, name, getattr(self, name) + value)
-        for kind, count in other.by_type.items():
-            self.by_type[kind] = self.by_type.get(kind, 0) + count
-        self.decisions.extend(other.decisions)
-
 
 class Pipeline:
     """Observations to memories for one store, with or without a model."""

@@ -110,7 +110,7 @@ class Updater:
         """Decide and apply each candidate in order (later ones see earlier ones' effects)."""
         if not candidates:
             return []
-        vectors = self.store.embedder.embed([c.memory.text for c in candidates])
+        vectors = self.store.vectors_for([c.memory for c in candidates])
         decisions = []
         with self.store.write():
             for candidate, vector in zip(candidates, vectors, strict=True):

@@ -466,6 +466,10 @@ class Store:
                 by_hash[h] = self._as_blob(vector)
         return [by_hash[m.content_hash] for m in memories]
 
+    def vectors_for(self, memories: Sequence[Memory]) -> list[npt.NDArray[np.float32]]:
+        """The memories' embeddings, reusing stored ones and embedding each new text once."""
+        return [np.frombuffer(blob, dtype=np.float32) for blob in self._vectors_for(memories)]
+
     def _stored_vector(self, chash: str) -> bytes | None:
         row = self.conn.execute(
             f"SELECT v.embedding FROM memories m JOIN {self._vec_table} v ON v.rowid = m.rowid "
