@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.capture_commands import add_parser as add_capture_parser
 from app.chat_commands import add_parser as add_chat_parser
 from app.model_commands import add_parser as add_models_parser
 from app.model_commands import configured_llm, make_embedder, reembed_store
@@ -488,6 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reindex)
 
     add_chat_parser(sub, opened)
+    add_capture_parser(sub, opened)
     add_models_parser(sub)
 
     p = sub.add_parser("tour", help="a short guided tour on sample data (touches nothing of yours)")

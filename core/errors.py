@@ -103,3 +103,11 @@ class CancelledError(ExpectedError):
 
 class DownloadError(ExpectedError):
     """A model download failed (network, checksum, disk); nothing was left in place."""
+
+
+class CaptureUnavailableError(ExpectedError):
+    """Screen capture cannot run here (no display, Wayland, an unsupported platform)."""
+
+
+class FrameCorruptError(ExpectedError):
+    """A frame thumbnail file is damaged, truncated, renamed or sealed with another key."""

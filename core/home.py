@@ -57,6 +57,14 @@ class Home:
     def frames_dir(self) -> Path:
         return self.data_dir / "frames"
 
+    @property
+    def capture_status_path(self) -> Path:
+        return self.data_dir / "capture-status.json"
+
+    @property
+    def capture_pause_path(self) -> Path:
+        return self.data_dir / "capture-pause.json"
+
     def ensure(self) -> None:
         """Create the directories, private to the user."""
         for path in (self.config_dir, self.data_dir, self.cache_dir):

@@ -146,6 +146,62 @@ class ModelSettings:
 
 
 @dataclass
+class CaptureSettings:
+    """The screen capture monitor."""
+
+    interval: float = setting(5.0, "Seconds between screen checks while the screen is changing.")
+    max_interval: float = setting(
+        60.0, "Longest wait between checks: the interval grows to it while nothing changes."
+    )
+    backoff: float = setting(1.5, "Factor the interval grows by after each unchanged check.")
+    change_threshold: float = setting(
+        0.002, "Share of the screen (0 to 1) that must change for a new frame to be kept."
+    )
+    thumbnail_width: int = setting(1280, "Width in pixels of the stored frame thumbnails.")
+    thumbnail_quality: int = setting(50, "WebP quality of the thumbnails, 1 to 100.")
+    ocr: bool = setting(True, "Read the text on changed parts of the screen (tesseract).")
+    ocr_language: str = setting("eng", "Tesseract language(s), e.g. eng or eng+deu.")
+    ocr_queue: int = setting(
+        4, "Frames waiting for OCR at most; when full, the oldest is dropped and counted."
+    )
+    ocr_min_confidence: float = setting(
+        40.0, "Words tesseract is less sure of (0 to 100) are not kept."
+    )
+    default_exclusions: bool = setting(
+        True, "Never capture password managers and private or incognito browser windows."
+    )
+    exclude_apps: list[str] = setting([], "Your own application classes never to capture (globs).")
+    exclude_titles: list[str] = setting(
+        [], "Window titles never to capture: words or globs, case-insensitive."
+    )
+    pause_on_lock: bool = setting(True, "Pause capture while the session is locked.")
+    segment_minutes: float = setting(
+        15.0, "Longest activity segment: a long stay in one window is cut into parts this long."
+    )
+    retention_days: float = setting(30.0, "Frames older than this many days are deleted.")
+    retention_gb: float = setting(
+        5.0, "Frames beyond this total size (GB) are deleted, oldest first."
+    )
+    min_free_gb: float = setting(
+        1.0, "Capture stops keeping frames while free disk space is below this (GB)."
+    )
+
+    def __post_init__(self) -> None:
+        _require(self.interval > 0, "capture.interval must be positive")
+        _require(self.max_interval >= self.interval, "capture.max_interval must be >= interval")
+        _require(self.backoff >= 1, "capture.backoff must be at least 1")
+        _require(0 <= self.change_threshold < 1, "capture.change_threshold must be 0 to below 1")
+        _require(64 <= self.thumbnail_width <= 7680, "capture.thumbnail_width must be 64 to 7680")
+        _require(1 <= self.thumbnail_quality <= 100, "capture.thumbnail_quality must be 1 to 100")
+        _require(self.ocr_queue >= 1, "capture.ocr_queue must be at least 1")
+        _require(0 <= self.ocr_min_confidence <= 100, "capture.ocr_min_confidence: 0 to 100")
+        _require(self.segment_minutes > 0, "capture.segment_minutes must be positive")
+        _require(self.retention_days > 0, "capture.retention_days must be positive")
+        _require(self.retention_gb > 0, "capture.retention_gb must be positive")
+        _require(self.min_free_gb >= 0, "capture.min_free_gb must not be negative")
+
+
+@dataclass
 class Settings:
     """All of Mnemo's settings."""
 
@@ -155,6 +211,7 @@ class Settings:
     chat: ChatSettings = field(default_factory=ChatSettings)
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
+    capture: CaptureSettings = field(default_factory=CaptureSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -325,8 +325,8 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def redact(text: str) -> Redaction:
-    """Replace every secret in the text with a marker naming its kind."""
+def secret_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every secret, overlapping ones merged, in order."""
     merged: list[tuple[int, int, str]] = []
     for start, end, kind in sorted(_spans(text), key=lambda s: (s[0], -s[1])):
         if merged and start < merged[-1][1]:
@@ -334,6 +334,12 @@ def redact(text: str) -> Redaction:
             merged[-1] = (first, max(last, end), first_kind)
         else:
             merged.append((start, end, kind))
+    return merged
+
+
+def redact(text: str) -> Redaction:
+    """Replace every secret in the text with a marker naming its kind."""
+    merged = secret_spans(text)
     parts: list[str] = []
     pos = 0
     for start, end, kind in merged:

@@ -186,6 +186,86 @@ def m005_decisions(conn: Connection) -> None:
     )
 
 
+def m006_capture(conn: Connection) -> None:
+    # Activity segments: consecutive frames of one window; closed segments become one observation.
+    conn.execute(
+        """
+        CREATE TABLE segments (
+            id             TEXT PRIMARY KEY,
+            app            TEXT,
+            title          TEXT,
+            start          TEXT NOT NULL,
+            start_ts       REAL NOT NULL,
+            end            TEXT NOT NULL,
+            end_ts         REAL NOT NULL,
+            closed         INTEGER NOT NULL DEFAULT 0,
+            observation_id TEXT REFERENCES observations (id)
+        )
+        """
+    )
+    conn.execute("CREATE INDEX segments_start ON segments (start_ts)")
+    conn.execute("CREATE INDEX segments_pending ON segments (closed) WHERE observation_id IS NULL")
+    # Frames: one encrypted thumbnail file each, with the OCR words (text, box, confidence) that
+    # the timeline highlights. `path` is relative to the profile's frames folder.
+    conn.execute(
+        """
+        CREATE TABLE frames (
+            rowid      INTEGER PRIMARY KEY,
+            id         TEXT NOT NULL UNIQUE,
+            segment_id TEXT NOT NULL REFERENCES segments (id),
+            time       TEXT NOT NULL,
+            ts         REAL NOT NULL,
+            path       TEXT NOT NULL,
+            bytes      INTEGER NOT NULL,
+            width      INTEGER NOT NULL,
+            height     INTEGER NOT NULL,
+            screen     TEXT NOT NULL,
+            app        TEXT,
+            title      TEXT,
+            masked     INTEGER NOT NULL DEFAULT 0,
+            ocr        TEXT NOT NULL DEFAULT 'pending'
+                         CHECK (ocr IN ('pending', 'done', 'dropped', 'skipped', 'lost')),
+            ocr_region TEXT,
+            text       TEXT NOT NULL DEFAULT '',
+            words      TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    conn.execute("CREATE INDEX frames_ts ON frames (ts)")
+    conn.execute("CREATE INDEX frames_segment ON frames (segment_id)")
+    conn.execute(
+        """
+        CREATE VIRTUAL TABLE frames_fts USING fts5 (
+            text, content='frames', content_rowid='rowid',
+            tokenize='porter unicode61 remove_diacritics 2'
+        )
+        """
+    )
+    conn.execute("INSERT INTO frames_fts (frames_fts, rank) VALUES ('secure-delete', 1)")
+    conn.execute(
+        """
+        CREATE TRIGGER frames_fts_insert AFTER INSERT ON frames BEGIN
+            INSERT INTO frames_fts (rowid, text) VALUES (new.rowid, new.text);
+        END
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER frames_fts_delete AFTER DELETE ON frames BEGIN
+            INSERT INTO frames_fts (frames_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+        END
+        """
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER frames_fts_update AFTER UPDATE OF text ON frames BEGIN
+            INSERT INTO frames_fts (frames_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
+            INSERT INTO frames_fts (rowid, text) VALUES (new.rowid, new.text);
+        END
+        """
+    )
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -194,6 +274,7 @@ MIGRATIONS: list[Migration] = [
     ("m003_fulltext", m003_fulltext),
     ("m004_embedders", m004_embedders),
     ("m005_decisions", m005_decisions),
+    ("m006_capture", m006_capture),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.errors import (
     EmbedderMismatchError,
@@ -255,6 +257,12 @@ class Store:
             done += len(rows)
             if progress:
                 progress(done, total)
+
+    def derive_key(self, label: bytes) -> bytes:
+        """A 256-bit key for another purpose (frame files), derived from the data key (HKDF)."""
+        if self._key is None:
+            raise StoreOpenError("this store is not encrypted, so no file keys can be derived")
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(self._key)
 
     def close(self) -> None:
         with self._lock:

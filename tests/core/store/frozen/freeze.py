@@ -56,9 +56,35 @@ VALUES ('0190f000-0000-7000-a000-000000000001', '2026-03-14T09:00:00+00:00', 'UP
 """
 
 
+CAPTURE = """
+INSERT INTO observations (id, source, external_id, time, ts, speaker, session, app, window, url,
+    text, trust, frame_path, created_at)
+VALUES ('0190f000-0000-7000-8000-000000000003', 'screen', 'segment:0190f000-0000-7000-b000-000000000001',
+    '2026-03-15T09:00:00+00:00', 1773565200.0, NULL, NULL, 'firefox', 'Flights - Mozilla Firefox',
+    NULL, 'LH 1234 Berlin to Lisbon', 'screen', '2026/03/15/0190f000-0000-7000-c000-000000000001.mnf',
+    '2026-03-15T09:05:00+00:00');
+INSERT INTO segments (id, app, title, start, start_ts, end, end_ts, closed, observation_id)
+VALUES ('0190f000-0000-7000-b000-000000000001', 'firefox', 'Flights - Mozilla Firefox',
+    '2026-03-15T09:00:00+00:00', 1773565200.0, '2026-03-15T09:04:00+00:00', 1773565440.0, 1,
+    '0190f000-0000-7000-8000-000000000003');
+INSERT INTO frames (id, segment_id, time, ts, path, bytes, width, height, screen, app, title,
+    masked, ocr, ocr_region, text, words)
+VALUES ('0190f000-0000-7000-c000-000000000001', '0190f000-0000-7000-b000-000000000001',
+    '2026-03-15T09:00:00+00:00', 1773565200.0,
+    '2026/03/15/0190f000-0000-7000-c000-000000000001.mnf', 41234, 1280, 720, '[0, 0, 1920, 1080]',
+    'firefox', 'Flights - Mozilla Firefox', 0, 'done', '[0, 0, 1920, 1080]',
+    'LH 1234 Berlin to Lisbon', '[["LH", 10, 10, 30, 20, 95.0]]');
+"""
+
+
 def sample_rows(version: int) -> str:
     """Rows that were valid at schema `version`."""
-    return OBSERVATIONS + (MEMORIES if version >= 2 else "") + (DECISIONS if version >= 5 else "")
+    return (
+        OBSERVATIONS
+        + (MEMORIES if version >= 2 else "")
+        + (DECISIONS if version >= 5 else "")
+        + (CAPTURE if version >= 6 else "")
+    )
 
 
 def freeze(version: int) -> str:

@@ -1,0 +1,218 @@
+"""Reading the screen: tesseract on a bounded background queue that never blocks the grabber.
+
+The grabber hands each kept frame's crop (the changed region, or the focused window after a focus
+change, already privacy-masked) to `OcrQueue.put` and goes on at once. One worker thread runs
+tesseract on the oldest pending crop. The queue has a fixed capacity: when it is full, the OLDEST
+pending crop is dropped (the newer screen is the one worth reading) and the drop is reported to
+`on_drop`, so the frame is recorded as "OCR dropped" and the health counter says so; nothing is
+lost silently. `read_image` keeps every word with its box (screen coordinates) and confidence, so
+the timeline can highlight a hit on the frame, and redacts secrets before anything leaves it:
+words inside a secret's span are dropped and their boxes returned, so the thumbnail can be
+blacked out there too.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from core.capture.desktop import Rect
+from core.errors import CaptureUnavailableError
+from core.pipeline.redaction import MARKER, secret_spans
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word read on the screen, with its box in screen pixels and tesseract's confidence."""
+
+    text: str
+    box: Rect
+    confidence: float
+
+    def row(self) -> list[Any]:
+        """Compact JSON form: [text, x, y, width, height, confidence]."""
+        b = self.box
+        return [self.text, b.x, b.y, b.width, b.height, round(self.confidence, 1)]
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What OCR found in one crop, after redaction."""
+
+    lines: tuple[str, ...] = ()
+    words: tuple[Word, ...] = ()
+    secret_boxes: tuple[Rect, ...] = ()
+    secret_kinds: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def tesseract_version() -> str:
+    """The installed tesseract's version, or a clear error when it is missing."""
+    import pytesseract
+
+    try:
+        return str(pytesseract.get_tesseract_version())
+    except (pytesseract.TesseractNotFoundError, OSError):
+        raise CaptureUnavailableError(
+            "tesseract is not installed, so the screen's text cannot be read: install it "
+            "(Debian/Ubuntu: apt install tesseract-ocr) or set capture.ocr to false"
+        ) from None
+
+
+def read_image(
+    image: Image.Image, offset: tuple[int, int], language: str, min_confidence: float
+) -> Reading:
+    """OCR `image` (a crop whose top-left is `offset` on screen) into redacted lines and words."""
+    import pytesseract
+
+    data = pytesseract.image_to_data(image, lang=language, output_type=pytesseract.Output.DICT)
+    lines: dict[tuple[int, int, int], list[Word]] = {}
+    for i, raw in enumerate(data["text"]):
+        text = str(raw).strip()
+        confidence = float(data["conf"][i])
+        if not text or confidence < min_confidence:
+            continue
+        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
+        box = Rect(
+            offset[0] + int(data["left"][i]),
+            offset[1] + int(data["top"][i]),
+            int(data["width"][i]),
+            int(data["height"][i]),
+        )
+        lines.setdefault(key, []).append(Word(text, box, confidence))
+    return redact_reading(list(lines.values()))
+
+
+def redact_reading(lines: list[list[Word]]) -> Reading:
+    """Join words into lines, find secrets across the whole text, drop the words inside them."""
+    full = ""
+    spans: list[tuple[int, int, Word]] = []
+    for words in lines:
+        if full:
+            full += "\n"
+        for j, word in enumerate(words):
+            if j:
+                full += " "
+            spans.append((len(full), len(full) + len(word.text), word))
+            full += word.text
+    secrets = secret_spans(full)
+    if not secrets:
+        return Reading(
+            tuple(" ".join(w.text for w in ws) for ws in lines), tuple(s[2] for s in spans)
+        )
+    kept: list[Word] = []
+    hidden: list[Rect] = []
+    for start, end, word in spans:
+        if any(start < s_end and s_start < end for s_start, s_end, _ in secrets):
+            hidden.append(word.box)
+        else:
+            kept.append(word)
+    parts: list[str] = []
+    pos = 0
+    for start, end, kind in secrets:
+        parts += [full[pos:start], MARKER.format(kind=kind)]
+        pos = end
+    parts.append(full[pos:])
+    return Reading(
+        tuple("".join(parts).split("\n")),
+        tuple(kept),
+        tuple(hidden),
+        tuple(kind for _, _, kind in secrets),
+    )
+
+
+@dataclass
+class OcrJob:
+    """One crop waiting to be read."""
+
+    frame_id: str
+    image: Image.Image
+    offset: tuple[int, int]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class OcrQueue:
+    """A bounded FIFO of OCR jobs with one worker thread; full means drop the oldest and report it."""
+
+    def __init__(
+        self,
+        capacity: int,
+        read: Callable[[OcrJob], Reading],
+        on_result: Callable[[OcrJob, Reading | None], None],
+        on_drop: Callable[[OcrJob], None],
+    ) -> None:
+        self.capacity = capacity
+        self._read = read
+        self._on_result = on_result
+        self._on_drop = on_drop
+        self._jobs: deque[OcrJob] = deque()
+        self._cond = threading.Condition()
+        self._busy = False
+        self._stopping = False
+        self._thread = threading.Thread(target=self._work, name="mnemo-ocr", daemon=True)
+        self._thread.start()
+
+    def put(self, job: OcrJob) -> None:
+        """Queue `job` without waiting; if the queue is full, drop (and report) the oldest job."""
+        dropped: OcrJob | None = None
+        with self._cond:
+            if len(self._jobs) >= self.capacity:
+                dropped = self._jobs.popleft()
+            self._jobs.append(job)
+            self._cond.notify_all()
+        if dropped is not None:
+            self._on_drop(dropped)
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._jobs) + (1 if self._busy else 0)
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait until every queued job is read; False if `timeout` passed first."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._jobs and not self._busy, timeout)
+
+    def stop(self, drain: bool = True, timeout: float | None = None) -> None:
+        """Stop the worker, after reading what is queued when `drain`; undrained jobs are dropped."""
+        if drain:
+            self.join(timeout)
+        with self._cond:
+            self._stopping = True
+            left = list(self._jobs)
+            self._jobs.clear()
+            self._cond.notify_all()
+        for job in left:
+            self._on_drop(job)
+        self._thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._jobs or self._stopping)
+                if self._stopping:
+                    return
+                job = self._jobs.popleft()
+                self._busy = True
+            reading: Reading | None
+            try:
+                reading = self._read(job)
+            except Exception:  # one unreadable crop must not stop OCR for good
+                log.exception("OCR failed on a frame")
+                reading = None
+            try:
+                self._on_result(job, reading)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
