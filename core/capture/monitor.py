@@ -21,6 +21,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image
@@ -107,6 +109,7 @@ class Monitor:
         self.gate = ChangeGate()
         self.frames_dir = home.frames_dir
         self.frames_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._lock = _single_instance(home.data_dir / "capture.lock")
         self.cipher = FrameCipher(store.derive_key(KEY_INFO))
         self._screen_factory = screen
         self._screen: Screen | None = None
@@ -414,6 +417,25 @@ class Monitor:
         self.health.state = State.STOPPED
         self.health.message = ""
         self.publish(force=True)
+        self._lock.close()
+
+
+def _single_instance(path: Path) -> IO[str]:
+    """Hold the profile's capture lock, so two monitors never record the same screen twice."""
+    handle = path.open("a+", encoding="utf-8")
+    try:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # no flock on this platform: capture is X11-only for now anyway
+        pass
+    except OSError:
+        handle.close()
+        raise CaptureUnavailableError(
+            "capture is already running for this profile (the tray or 'mnemo capture run'); "
+            "stop it first, or use 'mnemo capture status'"
+        ) from None
+    return handle
 
 
 def _thumb_size(grab: Grab, scale: float) -> tuple[int, int]:

@@ -121,6 +121,10 @@ class X11Desktop:
             self._display.close()
 
     def _snapshot(self) -> DesktopState:
+        # Events queued so far are superseded by what this snapshot reads (it becomes the baseline
+        # for the next wait); dropping them keeps the queue bounded for callers that never wait.
+        while self._display.pending_events():
+            self._display.next_event()
         root = self._root_id
         stacking = self._ask(root, "_NET_CLIENT_LIST_STACKING", LIST_LONGS)
         clients = self._ask(root, "_NET_CLIENT_LIST", LIST_LONGS)

@@ -257,6 +257,7 @@ def test_a_crash_mid_segment_is_finished_at_the_next_start(store: Store, mnemo_h
     # a killed process: nothing closed the segment; a new monitor recovers it
     monitor.ocr.stop(drain=False)
     monitor.recorder.stop()
+    monitor._lock.close()  # the OS drops a dead process's lock
     again = Monitor(
         store, mnemo_home, CaptureSettings(min_free_gb=0), desktop, lambda: screen, read=reader
     )
@@ -265,3 +266,12 @@ def test_a_crash_mid_segment_is_finished_at_the_next_start(store: Store, mnemo_h
     again.close()
     assert row[0] == 2 and row[1] is not None
     assert store.get_observation(row[1]).text == "Draft budget for 2027"
+
+
+def test_a_second_monitor_on_the_same_profile_is_refused(
+    rig, store: Store, mnemo_home: Home
+) -> None:  # type: ignore[no-untyped-def]
+    from core.errors import CaptureUnavailableError
+
+    with pytest.raises(CaptureUnavailableError, match="already running"):
+        Monitor(store, mnemo_home, CaptureSettings(), FakeDesktop(EDITOR), FakeScreen)
