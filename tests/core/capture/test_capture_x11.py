@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.capture.desktop import Rect
 from core.capture.frames import KEY_INFO, FrameCipher, read_frame
 from core.capture.monitor import Monitor
 from core.capture.ocr import OcrJob, Reading, read_image
