@@ -65,7 +65,9 @@ case "$mode" in
         echo "== mypy"
         .venv/bin/mypy
         echo "== pytest"
-        exec .venv/bin/python -m pytest -q "$@"
+        # The capture tests start their own Xvfb desktop; here its tools must be present, so a
+        # missing one fails the run instead of skipping those tests.
+        MNEMO_REQUIRE_DESKTOP=1 exec .venv/bin/python -m pytest -q "$@"
         ;;
     *)
         echo "usage: $0 run|test" >&2

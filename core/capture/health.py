@@ -103,6 +103,9 @@ class Health:
             return State.STOPPED, f"not running; last frame written {last}"
         if self.state in (State.PAUSED, State.LOCKED, State.EXCLUDED, State.DISK_FULL, State.ERROR):
             return self.state, self.message or self.state.value
+        silent = (now - self.last_tick_at).total_seconds() if self.last_tick_at else 0.0
+        if silent > grace + 2 * max(self.interval, 1.0):
+            return State.ERROR, f"not responding: no screen check for {int(silent)} s"
         if self.last_frame_at is None:
             if self.started_at and (now - self.started_at).total_seconds() > grace + self.interval:
                 return State.ERROR, "running, but no frame has been written yet"

@@ -46,6 +46,7 @@ from core.capture.recorder import (
 from core.capture.retention import PruneReport, prune_frames
 from core.capture.screen import Grab, Screen, ScreenGrabError
 from core.errors import CaptureUnavailableError
+from core.pipeline.redaction import redact
 from core.files import write_atomic
 from core.home import Home
 from core.memory import uuid7
@@ -181,14 +182,12 @@ class Monitor:
         self.health.counters.masked_windows += masked.count
         sig = signature(grab)
         change = self.gate.compare(grab, sig)
-        key = (focused.app, focused.title) if focused else (None, None)
         segment = self._segment
-        switched = segment is None or segment.key != key
-        if change.fraction > 0:
+        switched = segment is None or segment.key != _key(focused)
+        changed = change.fraction > self.settings.change_threshold
+        if changed or switched:
             self.health.last_change_at = now
-        wanted = (
-            force or switched or focus_changed or change.fraction > self.settings.change_threshold
-        )
+        wanted = force or switched or focus_changed or changed
         if not wanted:
             self.health.counters.unchanged += 1
             self.interval = min(
@@ -259,7 +258,7 @@ class Monitor:
             scale=scale,
             screen=grab.origin,
             app=focused.app if focused else None,
-            title=focused.title if focused else None,
+            title=segment.key[1],
             masked=masked,
             ocr="pending" if region is not None else "skipped",
             ocr_region=region,
@@ -279,7 +278,7 @@ class Monitor:
         return None if region.empty else region
 
     def _segment_for(self, focused: Window | None, now: datetime) -> _Segment:
-        key = (focused.app, focused.title) if focused else (None, None)
+        key = _key(focused)
         current = self._segment
         too_long = current is not None and now - current.start > timedelta(
             minutes=self.settings.segment_minutes
@@ -330,8 +329,8 @@ class Monitor:
         except OSError as exc:
             log.warning("capture status not written: %s", exc.strerror)
 
-    def prune(self) -> PruneReport:
-        """Apply the retention limits now (on the recorder thread) and return what was deleted."""
+    def prune(self, wait: bool = True) -> PruneReport:
+        """Apply the retention limits on the recorder thread; with `wait`, return what went."""
         result: list[PruneReport] = []
 
         def run() -> None:
@@ -346,6 +345,8 @@ class Monitor:
             result.append(report)
 
         self.recorder.call(run)
+        if not wait:  # the grabber never waits for the database
+            return PruneReport()
         self.recorder.flush()
         return result[0] if result else PruneReport()
 
@@ -364,7 +365,7 @@ class Monitor:
                 now = self.clock()
                 if self._next_prune is None or now >= self._next_prune:
                     self._next_prune = now + PRUNE_EVERY
-                    self.prune()
+                    self.prune(wait=False)
                 try:
                     result = self.tick(focus_changed=focus_changed)
                 except CaptureUnavailableError:
@@ -418,6 +419,13 @@ class Monitor:
         self.health.message = ""
         self.publish(force=True)
         self._lock.close()
+
+
+def _key(focused: Window | None) -> tuple[str | None, str | None]:
+    """A segment's identity: the application and the window title, secrets redacted."""
+    if focused is None:
+        return (None, None)
+    return (focused.app, redact(focused.title).text)
 
 
 def _single_instance(path: Path) -> IO[str]:

@@ -72,3 +72,12 @@ def test_an_unreadable_pause_file_errs_on_the_side_of_privacy(tmp_path: Path) ->
     path = tmp_path / "pause.json"
     path.write_text("{not json")
     assert h.read_pause(path, T0) is not None
+
+
+def test_a_monitor_that_stopped_checking_the_screen_is_not_responding() -> None:
+    health = Health(
+        state=State.RECORDING, started_at=T0, last_tick_at=T0, last_frame_at=T0, interval=5
+    )
+    assert health.verdict(T0 + timedelta(seconds=20))[0] is State.RECORDING
+    state, message = health.verdict(T0 + timedelta(minutes=5))
+    assert state is State.ERROR and message.startswith("not responding")

@@ -275,3 +275,25 @@ def test_a_second_monitor_on_the_same_profile_is_refused(
 
     with pytest.raises(CaptureUnavailableError, match="already running"):
         Monitor(store, mnemo_home, CaptureSettings(), FakeDesktop(EDITOR), FakeScreen)
+
+
+def test_secrets_in_window_titles_are_redacted_before_storage(rig, store: Store) -> None:  # type: ignore[no-untyped-def]
+    monitor, desktop, _, _, _ = rig
+    desktop.focus(window(9, "Gedit", "token ghp_abcdefghijklmnopqrstuvwxyz0123456789 - gedit"))
+    monitor.tick(force=True)
+    monitor.close()
+    titles = [
+        r[0]
+        for r in store.conn.execute("SELECT title FROM frames UNION ALL SELECT title FROM segments")
+    ]
+    assert titles and all("ghp_" not in t and "[redacted" in t for t in titles)
+
+
+def test_below_threshold_flicker_is_not_reported_as_a_stall(rig, store: Store) -> None:  # type: ignore[no-untyped-def]
+    monitor, _, screen, _, clock = rig
+    monitor.tick()
+    for n in range(10):
+        screen.paint(Rect(5, 5, 4, 4), 0 if n % 2 else 255)  # a blinking cursor
+        clock.advance(30)
+        assert monitor.tick().outcome == "unchanged"
+    assert monitor.health.verdict(clock())[0] is State.RECORDING
