@@ -28,6 +28,7 @@ from core.capture.monitor import Monitor, Tick
 from core.capture.ocr import tesseract_version
 from core.capture.retention import frames_footprint
 from core.capture.screen import MssScreen
+from core.capture.timeline import find_frames
 from core.errors import InvalidInputError
 from core.home import Home
 from core.memory import Observation
@@ -292,8 +293,37 @@ def cmd_prune(args: argparse.Namespace, out: TextIO, opened: Opener) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace, out: TextIO, opened: Opener) -> int:
+    query = " ".join(args.query).strip()
+    if not query:
+        raise InvalidInputError("say what to look for: mnemo capture search WORDS")
+    with opened(args) as (store, _settings, _home):
+        hits = find_frames(store, query, args.limit)
+    for hit in hits:
+        if args.json:
+            row = {
+                "frame": hit.id,
+                "time": hit.time.isoformat(),
+                "app": hit.app,
+                "title": hit.title,
+                "path": hit.path,
+                "snippet": hit.snippet,
+                "boxes": [[b.x, b.y, b.width, b.height] for b in hit.boxes],
+            }
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            when = hit.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            where = " - ".join(x for x in (hit.app, hit.title) if x) or "no window"
+            out.write(f"{when}  {where}\n    {hit.snippet}  ({len(hit.boxes)} words marked)\n")
+    if not hits and not args.json:
+        out.write("No stored screen shows those words.\n")
+    return 0
+
+
 def add_parser(sub: Any, opened: Opener) -> None:
-    p = sub.add_parser("capture", help="screen capture: once, run, status, pause, resume, prune")
+    p = sub.add_parser(
+        "capture", help="screen capture: once, run, status, search, pause, resume, prune"
+    )
     csub = p.add_subparsers(dest="capture_command", metavar="ACTION", required=True)
     c = csub.add_parser("once", help="grab the screen now and print what was kept")
     c.add_argument("--lines", type=int, default=20, help="how many lines of read text to print")
@@ -315,5 +345,10 @@ def add_parser(sub: Any, opened: Opener) -> None:
     c.set_defaults(func=cmd_pause)
     c = csub.add_parser("resume", help="resume paused capture")
     c.set_defaults(func=cmd_resume)
+    c = csub.add_parser("search", help="find stored screens by the words that were on them")
+    c.add_argument("query", nargs="*")
+    c.add_argument("--limit", type=int, default=20)
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=lambda args, out: cmd_search(args, out, opened))
     c = csub.add_parser("prune", help="apply the frame retention limits now")
     c.set_defaults(func=cmd_prune)

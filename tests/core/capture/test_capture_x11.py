@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -110,6 +111,8 @@ def test_capture_once_reads_the_words_of_a_real_window(
     assert frame["ocr"] == "done" and frame["observation"]
     for word in ("Dentist", "appointment", "Tuesday", "Invoice", "Lisbon"):
         assert word in frame["text"]
+    found = lines(mnemo("capture", "search", "--json", "dentist", "tuesday", home=mnemo_home))
+    assert found and found[0]["app"] == "Mousepad" and len(found[0]["boxes"]) == 2
     text = mnemo("capture", "once", home=mnemo_home).stdout
     assert "Kept frame" in text and "Dentist appointment on Tuesday" in text
     status = mnemo("capture", "status", home=mnemo_home).stdout
@@ -288,3 +291,31 @@ def test_capture_run_for_a_few_seconds_prints_its_counters(
     out = mnemo("capture", "once", home=mnemo_home).stdout
     assert out.startswith("Nothing kept: paused")
     assert mnemo("capture", "resume", home=mnemo_home).stdout == "Capture resumed.\n"
+
+
+def test_a_focus_change_triggers_a_grab_without_waiting_for_the_interval(
+    xwindows: OpenWindow, monitor_factory: Callable[..., Monitor], store: Store
+) -> None:
+    first = xwindows("notes - Mousepad", "Mousepad", NOTES, x=100, y=100, width=800, height=300)
+    second = xwindows("plan - Gnumeric", "Gnumeric", STEPS[0], x=950, y=100, width=800, height=300)
+    first.focus()
+    monitor = monitor_factory(CaptureSettings(min_free_gb=0, interval=60, max_interval=60))
+    stop = threading.Event()
+    runner = threading.Thread(target=monitor.run, args=(stop,))
+    runner.start()
+    try:
+        deadline = time.monotonic() + 10
+        while monitor.health.counters.frames_kept < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        switched_at = time.monotonic()
+        second.focus()
+        while monitor.health.counters.frames_kept < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        reacted = time.monotonic() - switched_at
+    finally:
+        stop.set()
+        runner.join(10)
+    assert monitor.health.counters.frames_kept == 2
+    assert reacted < 5  # the interval is 60 s: only the focus change can explain it
+    apps = [r[0] for r in store.conn.execute("SELECT app FROM segments ORDER BY start_ts")]
+    assert apps == ["Mousepad", "Gnumeric"]

@@ -297,3 +297,23 @@ def test_below_threshold_flicker_is_not_reported_as_a_stall(rig, store: Store) -
         clock.advance(30)
         assert monitor.tick().outcome == "unchanged"
     assert monitor.health.verdict(clock())[0] is State.RECORDING
+
+
+def test_stored_screens_are_found_by_their_words_with_the_words_boxes(rig, store: Store) -> None:  # type: ignore[no-untyped-def]
+    from core.capture.timeline import find_frames
+
+    monitor, desktop, screen, reader, clock = rig
+    reader.lines = ["Quarterly budget review", "Invoices from March"]
+    monitor.tick()
+    monitor.wait_idle()
+    clock.advance(5)
+    desktop.focus(BROWSER)
+    reader.lines = ["Flight LH 1234 Berlin to Lisbon", "Boarding 9:40"]
+    monitor.tick()
+    monitor.close()
+    (hit,) = find_frames(store, "lisbon flight")
+    assert hit.app == "firefox" and "[Lisbon]" in hit.snippet
+    assert len(hit.boxes) == 2  # "Flight" and "Lisbon"
+    assert find_frames(store, "invoice")[0].app == "Gedit"  # stemmed: invoices
+    assert find_frames(store, "lisbon budget") != []  # no frame has both: any word counts
+    assert find_frames(store, "the a of") == []
