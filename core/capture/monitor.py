@@ -46,10 +46,10 @@ from core.capture.recorder import (
 from core.capture.retention import PruneReport, prune_frames
 from core.capture.screen import Grab, Screen, ScreenGrabError
 from core.errors import CaptureUnavailableError
-from core.pipeline.redaction import redact
 from core.files import write_atomic
 from core.home import Home
 from core.memory import uuid7
+from core.pipeline.redaction import redact
 from core.settings import CaptureSettings
 from core.store import Store
 

@@ -302,7 +302,7 @@ def test_below_threshold_flicker_is_not_reported_as_a_stall(rig, store: Store) -
 def test_stored_screens_are_found_by_their_words_with_the_words_boxes(rig, store: Store) -> None:  # type: ignore[no-untyped-def]
     from core.capture.timeline import find_frames
 
-    monitor, desktop, screen, reader, clock = rig
+    monitor, desktop, _, reader, clock = rig
     reader.lines = ["Quarterly budget review", "Invoices from March"]
     monitor.tick()
     monitor.wait_idle()
