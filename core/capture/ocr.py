@@ -24,7 +24,7 @@ from PIL import Image
 
 from core.capture.desktop import Rect
 from core.errors import CaptureUnavailableError
-from core.pipeline.redaction import MARKER, secret_spans
+from core.pipeline.redaction import redact_spans, secret_spans
 
 log = logging.getLogger(__name__)
 
@@ -118,18 +118,8 @@ def redact_reading(lines: list[list[Word]]) -> Reading:
             hidden.append(word.box)
         else:
             kept.append(word)
-    parts: list[str] = []
-    pos = 0
-    for start, end, kind in secrets:
-        parts += [full[pos:start], MARKER.format(kind=kind)]
-        pos = end
-    parts.append(full[pos:])
-    return Reading(
-        tuple("".join(parts).split("\n")),
-        tuple(kept),
-        tuple(hidden),
-        tuple(kind for _, _, kind in secrets),
-    )
+    redacted = redact_spans(full, secrets)
+    return Reading(tuple(redacted.text.split("\n")), tuple(kept), tuple(hidden), redacted.kinds)
 
 
 @dataclass

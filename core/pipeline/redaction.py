@@ -339,14 +339,18 @@ def secret_spans(text: str) -> list[tuple[int, int, str]]:
 
 def redact(text: str) -> Redaction:
     """Replace every secret in the text with a marker naming its kind."""
-    merged = secret_spans(text)
+    return redact_spans(text, secret_spans(text))
+
+
+def redact_spans(text: str, spans: list[tuple[int, int, str]]) -> Redaction:
+    """Replace the given merged (start, end, kind) spans of the text with markers."""
     parts: list[str] = []
     pos = 0
-    for start, end, kind in merged:
+    for start, end, kind in spans:
         parts += [text[pos:start], MARKER.format(kind=kind)]
         pos = end
     parts.append(text[pos:])
-    return Redaction("".join(parts), tuple(kind for _, _, kind in merged))
+    return Redaction("".join(parts), tuple(kind for _, _, kind in spans))
 
 
 def contains_secret(text: str) -> bool:
