@@ -25,7 +25,7 @@ from core.capture import health as healthfile
 from core.capture.desktop import open_desktop
 from core.capture.health import Health
 from core.capture.monitor import Monitor, Tick
-from core.capture.ocr import tesseract_version
+from core.capture.ocr import check_languages, tesseract_version
 from core.capture.retention import frames_footprint
 from core.capture.screen import MssScreen
 from core.capture.timeline import find_frames
@@ -39,6 +39,7 @@ from core.store import Store
 
 Opener = Callable[[argparse.Namespace], Any]
 
+MAX_PAUSE_MINUTES = 30 * 24 * 60
 _DURATION = re.compile(
     r"(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+(?:\.\d+)?)\s*s)?"
 )
@@ -57,8 +58,11 @@ def parse_duration(text: str) -> timedelta:
             ) from None
         hours, mins, secs = (float(g) if g else 0.0 for g in match.groups())
         minutes = hours * 60 + mins + secs / 60
-    if minutes <= 0:
-        raise InvalidInputError(f"the duration {text!r} must be positive")
+    if not (0 < minutes <= MAX_PAUSE_MINUTES):  # also refuses nan and inf
+        raise InvalidInputError(
+            f"the duration {text!r} must be more than 0 and at most 30 days; for longer, pause "
+            "without --for (until 'mnemo capture resume')"
+        )
     return timedelta(minutes=minutes)
 
 
@@ -69,6 +73,7 @@ def monitor_for(store: Store, settings: Settings, home: Home) -> Iterator[Monito
     try:
         if settings.capture.ocr:
             tesseract_version()
+            check_languages(settings.capture.ocr_language)
         with configured_llm(settings, home) as llm:
             roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
             pipeline = Pipeline(store, roles, llm, settings.pipeline)
@@ -244,6 +249,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO, opened: Opener) -> int:
             f"{c.ocr_done} done / {c.ocr_dropped} dropped / {c.ocr_failed} failed, "
             f"{c.errors} errors\n"
         )
+        if health.last_error:
+            out.write(f"Last problem: {health.last_error}\n")
     stored = data["stored"]
     out.write(
         f"Stored: {stored['frames']} frames ({stored['bytes'] / 1e6:.1f} MB), "

@@ -68,6 +68,9 @@ class Window:
     title: str
     rect: Rect  # on screen, including the window manager's frame (title bar, borders)
     pid: int | None = None
+    # The part that surely hides what is below: without client-side shadow margins, and empty
+    # for a translucent window. None: the whole rect.
+    cover: Rect | None = None
 
 
 @dataclass(frozen=True)

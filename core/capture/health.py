@@ -67,7 +67,15 @@ class Health:
     last_change_at: datetime | None = None  # the gate last saw the screen change
     last_frame_at: datetime | None = None  # a frame file was last written
     interval: float = 0.0
+    last_error: str = ""  # the latest problem behind the loop (a record not saved, ...)
+    last_error_at: datetime | None = None
     counters: Counters = field(default_factory=Counters)
+
+    def problem(self, message: str) -> None:
+        """Count and remember a problem that does not stop capture (shown by the status)."""
+        self.counters.errors += 1
+        self.last_error = message
+        self.last_error_at = datetime.now(UTC)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -85,13 +93,20 @@ class Health:
         )
         times = {
             name: datetime.fromisoformat(data[name]) if data.get(name) else None
-            for name in ("started_at", "last_tick_at", "last_change_at", "last_frame_at")
+            for name in (
+                "started_at",
+                "last_tick_at",
+                "last_change_at",
+                "last_frame_at",
+                "last_error_at",
+            )
         }
         return cls(
             state=State(data.get("state", State.STOPPED)),
             message=str(data.get("message", "")),
             pid=int(data.get("pid", 0)),
             interval=float(data.get("interval", 0.0)),
+            last_error=str(data.get("last_error", "")),
             counters=counters,
             **times,
         )
@@ -101,11 +116,11 @@ class Health:
         last = _ago(self.last_frame_at, now)
         if not alive:
             return State.STOPPED, f"not running; last frame written {last}"
-        if self.state in (State.PAUSED, State.LOCKED, State.EXCLUDED, State.DISK_FULL, State.ERROR):
-            return self.state, self.message or self.state.value
         silent = (now - self.last_tick_at).total_seconds() if self.last_tick_at else 0.0
         if silent > grace + 2 * max(self.interval, 1.0):
             return State.ERROR, f"not responding: no screen check for {int(silent)} s"
+        if self.state in (State.PAUSED, State.LOCKED, State.EXCLUDED, State.DISK_FULL, State.ERROR):
+            return self.state, self.message or self.state.value
         if self.last_frame_at is None:
             if self.started_at and (now - self.started_at).total_seconds() > grace + self.interval:
                 return State.ERROR, "running, but no frame has been written yet"

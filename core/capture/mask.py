@@ -98,7 +98,8 @@ def mask_excluded(
         reason = _verdict(excluded, window)
         if reason is None and not regions:
             continue  # nothing excluded below it to cover
-        r = window.rect
+        # An excluded window is masked whole; another one covers only what surely hides.
+        r = window.rect if reason or window.cover is None else window.cover
         local = Rect(r.x - origin.x, r.y - origin.y, r.width, r.height)
         region = local.grow(pad if reason else -inset).intersect(bounds)
         if not region.empty:

@@ -123,7 +123,8 @@ class Monitor:
         self.recorder = Recorder(
             store, self.frames_dir, self.cipher, self.health, ingest, settings.thumbnail_quality
         )
-        self.recorder.call(lambda: self.recorder.recover(self.clock()))
+        started = self.clock()
+        self.recorder.call(lambda: self.recorder.recover(started))
         self._read = read or self._tesseract
         self.ocr = OcrQueue(settings.ocr_queue, self._read, self._ocr_result, self._ocr_dropped)
 
@@ -370,9 +371,11 @@ class Monitor:
                     result = self.tick(focus_changed=focus_changed)
                 except CaptureUnavailableError:
                     raise
-                except Exception as exc:  # the display went away, a backend bug: report, retry
-                    log.exception("capture tick failed")
-                    result = self._failed(f"capture failed: {exc}")
+                except Exception as exc:  # a backend bug: report, retry
+                    log.warning("capture tick failed (%s)", type(exc).__name__)
+                    result = self._failed(f"capture failed ({type(exc).__name__})")
+                if result.outcome != "error":
+                    self._errors = 0  # MAX_ERRORS counts consecutive failures only
                 if self._errors >= MAX_ERRORS:
                     raise CaptureUnavailableError(
                         f"capture stopped after repeated errors: {self.health.message}"

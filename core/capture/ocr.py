@@ -13,7 +13,9 @@ blacked out there too.
 
 from __future__ import annotations
 
+import io
 import logging
+import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +29,12 @@ from core.errors import CaptureUnavailableError
 from core.pipeline.redaction import redact_spans, secret_spans
 
 log = logging.getLogger(__name__)
+
+OCR_TIMEOUT = 120  # seconds: a crop tesseract cannot read in this long is given up
+
+
+class OcrError(Exception):
+    """tesseract failed on one crop (the frame is recorded as OCR lost)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,12 @@ class Reading:
         return "\n".join(self.lines)
 
 
+def _tesseract_cmd() -> str:
+    import pytesseract
+
+    return str(pytesseract.pytesseract.tesseract_cmd)
+
+
 def tesseract_version() -> str:
     """The installed tesseract's version, or a clear error when it is missing."""
     import pytesseract
@@ -70,27 +84,56 @@ def tesseract_version() -> str:
         ) from None
 
 
+def check_languages(language: str) -> None:
+    """Refuse, in one line, a capture.ocr_language whose tesseract data is not installed."""
+    import pytesseract
+
+    installed = set(pytesseract.get_languages(config=""))
+    missing = [lang for lang in language.split("+") if lang not in installed]
+    if missing:
+        raise CaptureUnavailableError(
+            f"tesseract has no data for {', '.join(missing)} (capture.ocr_language = "
+            f"{language!r}); install it (Debian/Ubuntu: apt install "
+            f"tesseract-ocr-{missing[0]}) or choose from: {', '.join(sorted(installed))}"
+        )
+
+
 def read_image(
     image: Image.Image, offset: tuple[int, int], language: str, min_confidence: float
 ) -> Reading:
-    """OCR `image` (a crop whose top-left is `offset` on screen) into redacted lines and words."""
-    import pytesseract
+    """OCR `image` (a crop whose top-left is `offset` on screen) into redacted lines and words.
 
-    data = pytesseract.image_to_data(image, lang=language, output_type=pytesseract.Output.DICT)
+    tesseract runs on pipes (image in, TSV out): pytesseract's own calls write the crop and the
+    recognised text to temporary files, and no temporary file may hold plaintext.
+    """
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "PPM")
+    try:
+        done = subprocess.run(
+            [_tesseract_cmd(), "stdin", "stdout", "-l", language, "tsv"],
+            input=buffer.getvalue(),
+            capture_output=True,
+            timeout=OCR_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError:
+        tesseract_version()  # raises the clear message
+        raise
+    if done.returncode != 0:
+        raise OcrError(f"tesseract exited with code {done.returncode}")
     lines: dict[tuple[int, int, int], list[Word]] = {}
-    for i, raw in enumerate(data["text"]):
-        text = str(raw).strip()
-        confidence = float(data["conf"][i])
+    for row in done.stdout.decode("utf-8", "replace").splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5":
+            continue
+        text, confidence = cols[11].strip(), float(cols[10])
         if not text or confidence < min_confidence:
             continue
-        key = (int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i]))
-        box = Rect(
-            offset[0] + int(data["left"][i]),
-            offset[1] + int(data["top"][i]),
-            int(data["width"][i]),
-            int(data["height"][i]),
+        left, top, width, height = (int(c) for c in cols[6:10])
+        box = Rect(offset[0] + left, offset[1] + top, width, height)
+        lines.setdefault((int(cols[2]), int(cols[3]), int(cols[4])), []).append(
+            Word(text, box, confidence)
         )
-        lines.setdefault(key, []).append(Word(text, box, confidence))
     return redact_reading(list(lines.values()))
 
 
@@ -197,8 +240,9 @@ class OcrQueue:
             reading: Reading | None
             try:
                 reading = self._read(job)
-            except Exception:  # one unreadable crop must not stop OCR for good
-                log.exception("OCR failed on a frame")
+            except Exception as exc:  # one unreadable crop must not stop OCR for good
+                # The type only: a message could quote what was on the screen.
+                log.warning("OCR failed on a frame (%s)", type(exc).__name__)
                 reading = None
             try:
                 self._on_result(job, reading)

@@ -12,6 +12,7 @@ lost, and finishes what it can, so nothing waits forever.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import queue
@@ -112,7 +113,10 @@ class Recorder:
         self.health = health
         self.ingest = ingest
         self.quality = thumbnail_quality
-        self._scales: dict[str, tuple[float, Rect]] = {}
+        # Secrets OCR found, per segment, in screen coordinates: blacked out on every later
+        # frame of the segment too (OCR reads only what changed, so it will not see them again).
+        self._secrets: dict[str, list[Rect]] = {}
+        self._stopped = False
         self._failed: set[str] = set()
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._thread = threading.Thread(target=self._work, name="mnemo-recorder", daemon=True)
@@ -120,7 +124,8 @@ class Recorder:
 
     # -- the grabber and the OCR worker call these -------------------------------------------
     def put(self, event: Event) -> None:
-        self._events.put(event)
+        if not self._stopped:  # a late OCR result after stop: the frame is recovered as lost
+            self._events.put(event)
 
     def call(self, fn: Callable[[], object]) -> None:
         """Run `fn` on the recorder thread, after the records queued before it."""
@@ -131,6 +136,7 @@ class Recorder:
         self._events.join()
 
     def stop(self) -> None:
+        self._stopped = True
         self._events.put(None)
         self._thread.join()
 
@@ -143,12 +149,12 @@ class Recorder:
                     return
                 self._apply(event)
             except MnemoError as exc:
-                self.health.counters.errors += 1
-                self.health.message = exc.message
-                log.warning("capture record not saved: %s", exc.message)
-            except Exception:
-                self.health.counters.errors += 1
-                log.exception("capture record not saved")
+                self.health.problem(exc.message)
+                log.warning("capture record not saved (%s)", type(exc).__name__)
+            except Exception as exc:
+                # The type only: messages of lower layers can quote captured text.
+                self.health.problem(f"a capture record was not saved ({type(exc).__name__})")
+                log.warning("capture record not saved (%s)", type(exc).__name__)
             finally:
                 self._events.task_done()
 
@@ -170,7 +176,6 @@ class Recorder:
                 )
             self.health.counters.segments += 1
         elif isinstance(event, FrameKept):
-            self._scales[event.id] = (event.scale, event.screen)
             with self.store.write() as conn:
                 conn.execute(
                     "INSERT INTO frames (id, segment_id, time, ts, path, bytes, width, height, "
@@ -202,6 +207,8 @@ class Recorder:
                         event.time.timestamp(),
                     ),
                 )
+            if self._secrets.get(event.segment_id):
+                self._black_out(event.id, self._secrets[event.segment_id])
         elif isinstance(event, OcrFinished):
             self._ocr_finished(event)
             self.finish_segments()
@@ -218,15 +225,25 @@ class Recorder:
 
     def _ocr_finished(self, event: OcrFinished) -> None:
         reading = event.reading
-        scale, screen = self._scales.pop(event.frame_id, (1.0, Rect(0, 0, 0, 0)))
         if event.dropped or reading is None:
             state = "dropped" if event.dropped else "lost"
             with self.store.write() as conn:
                 conn.execute("UPDATE frames SET ocr = ? WHERE id = ?", (state, event.frame_id))
             return
         if reading.secret_boxes:
-            self._black_out(event.frame_id, reading.secret_boxes, scale, screen)
             self.health.counters.secrets_redacted += len(reading.secret_kinds)
+            row = self.store.conn.execute(
+                "SELECT segment_id, ts FROM frames WHERE id = ?", (event.frame_id,)
+            ).fetchone()
+            if row is not None:
+                boxes = self._secrets.setdefault(row[0], [])
+                boxes.extend(reading.secret_boxes)
+                later = self.store.conn.execute(
+                    "SELECT id FROM frames WHERE segment_id = ? AND ts >= ? ORDER BY ts",
+                    (row[0], row[1]),
+                ).fetchall()
+                for (frame_id,) in later:  # this frame and those kept while it waited for OCR
+                    self._black_out(frame_id, boxes)
         words = json.dumps(
             [w.row() for w in reading.words], ensure_ascii=False, separators=(",", ":")
         )
@@ -236,21 +253,26 @@ class Recorder:
                 (reading.text, words, event.frame_id),
             )
 
-    def _black_out(self, frame_id: str, boxes: Sequence[Rect], scale: float, screen: Rect) -> None:
-        """Black out secrets OCR found on the stored thumbnail, too."""
+    def _black_out(self, frame_id: str, boxes: Sequence[Rect]) -> None:
+        """Black out secrets on a stored thumbnail; if that fails, the thumbnail goes instead."""
         row = self.store.conn.execute(
-            "SELECT path FROM frames WHERE id = ?", (frame_id,)
+            "SELECT path, width, screen FROM frames WHERE id = ?", (frame_id,)
         ).fetchone()
         if row is None:
             return
         path = self.frames_dir / row[0]
+        x, y, width, _ = json.loads(row[2])
+        local = [Rect(b.x - x, b.y - y, b.width, b.height) for b in boxes]
         try:
             webp = self.cipher.open(frame_id, path.read_bytes())
+            cleaned = redact_boxes(webp, local, row[1] / width, self.quality)
+            write_atomic(path, self.cipher.seal(frame_id, cleaned))
         except FileNotFoundError:
             return  # pruned meanwhile
-        local = [Rect(b.x - screen.x, b.y - screen.y, b.width, b.height) for b in boxes]
-        cleaned = redact_boxes(webp, local, scale, self.quality)
-        write_atomic(path, self.cipher.seal(frame_id, cleaned))
+        except (OSError, MnemoError) as exc:
+            # A thumbnail showing a secret must not stay: better no picture than that one.
+            path.unlink(missing_ok=True)
+            self.health.problem(f"a frame showing a secret was deleted ({type(exc).__name__})")
 
     def finish_segments(self) -> None:
         """Turn closed segments whose OCR is complete into observations for the memory pipeline."""
@@ -285,13 +307,13 @@ class Recorder:
                 changed = (
                     self.ingest([obs]) if self.ingest is not None else _store_only(self.store, obs)
                 )
-            except MnemoError as exc:
+            except Exception as exc:  # a model crash must not hold up every later segment
                 self._failed.add(seg_id)
-                self.health.counters.errors += 1
-                self.health.message = (
-                    f"a screen segment could not be turned into memories: {exc.message}"
+                self.health.problem(
+                    f"a screen segment could not be turned into memories ({type(exc).__name__}); "
+                    "it is tried again at the next start"
                 )
-                log.warning("segment not ingested: %s", exc.message)
+                log.warning("segment not ingested (%s)", type(exc).__name__)
                 return
             self.health.counters.observations += 1
             self.health.counters.memories += changed
@@ -302,11 +324,20 @@ class Recorder:
                 "UPDATE segments SET closed = 2, observation_id = ? WHERE id = ?", (obs_id, seg_id)
             )
 
-    def recover(self, now: datetime) -> None:
-        """After a crash: close open segments, mark lost OCR, finish what can be finished."""
+    def recover(self, started: datetime) -> None:
+        """After a crash: close open segments, mark lost OCR, finish what can be finished, and
+        delete frame files written before `started` that no row knows (killed before recording)."""
         with self.store.write() as conn:
             conn.execute("UPDATE frames SET ocr = 'lost' WHERE ocr = 'pending'")
             conn.execute("UPDATE segments SET closed = 1 WHERE closed = 0")
+        known = {row[0] for row in self.store.conn.execute("SELECT path FROM frames")}
+        cutoff = started.timestamp()
+        for path in self.frames_dir.rglob("*"):
+            if not path.is_file() or path.relative_to(self.frames_dir).as_posix() in known:
+                continue
+            with contextlib.suppress(OSError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
         self.finish_segments()
 
 

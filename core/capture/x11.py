@@ -44,8 +44,12 @@ ATOM_NAMES = (
     "_NET_WM_NAME",
     "_NET_WM_PID",
     "_NET_FRAME_EXTENTS",
+    "_GTK_FRAME_EXTENTS",
+    "_NET_WM_WINDOW_OPACITY",
     "UTF8_STRING",
 )
+
+OPAQUE = 0xFFFFFFFF  # _NET_WM_WINDOW_OPACITY of a fully opaque window
 
 # Failures python-xlib raises while connecting; it leaks the failed socket, see _connect.
 CONNECT_ERRORS = (
@@ -185,6 +189,8 @@ class X11Desktop:
                     "_NET_WM_DESKTOP": self._ask(wid, "_NET_WM_DESKTOP"),
                     "_NET_WM_PID": self._ask(wid, "_NET_WM_PID"),
                     "_NET_FRAME_EXTENTS": self._ask(wid, "_NET_FRAME_EXTENTS"),
+                    "_GTK_FRAME_EXTENTS": self._ask(wid, "_GTK_FRAME_EXTENTS"),
+                    "_NET_WM_WINDOW_OPACITY": self._ask(wid, "_NET_WM_WINDOW_OPACITY"),
                     "_NET_WM_NAME": self._ask(wid, "_NET_WM_NAME", TITLE_LONGS),
                     "WM_NAME": self._ask_atom(wid, Xatom.WM_NAME, TITLE_LONGS),
                     "WM_CLASS": self._ask_atom(wid, Xatom.WM_CLASS, TITLE_LONGS),
@@ -227,12 +233,27 @@ class X11Desktop:
             geometry.width + 2 * border + left + right,
             geometry.height + 2 * border + top + bottom,
         )
+        # Client-side decorations draw see-through shadows inside the X window; a translucent
+        # window hides nothing. Either way what is below may show, so it must stay masked.
+        g_left, g_right, g_top, g_bottom = [*_cardinals(props["_GTK_FRAME_EXTENTS"]), 0, 0, 0, 0][
+            :4
+        ]
+        cover = Rect(
+            rect.x + g_left,
+            rect.y + g_top,
+            rect.width - g_left - g_right,
+            rect.height - g_top - g_bottom,
+        )
+        opacity = _cardinal(props["_NET_WM_WINDOW_OPACITY"])
+        if opacity is not None and opacity < OPAQUE:
+            cover = Rect(rect.x, rect.y, 0, 0)
         return Window(
             id=wid,
             app=app,
             title=_title(props["_NET_WM_NAME"], props["WM_NAME"]),
             rect=rect,
             pid=_cardinal(props["_NET_WM_PID"]),
+            cover=None if cover == rect else cover,
         )
 
     def _ask(self, window: int, atom_name: str, longs: int = 16) -> request.GetProperty:

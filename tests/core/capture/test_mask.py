@@ -222,3 +222,23 @@ def test_black_out_clips_and_ignores_empty_rects() -> None:
     black_out(img, [Rect(-10, -10, 20, 20), Rect(190, 95, 50, 50), Rect(50, 50, 0, 10)])
     want = expected((100, 200), Rect(0, 0, 10, 10), Rect(190, 95, 10, 5))
     assert (black(img) == want).all()
+
+
+def test_a_translucent_or_shadowed_window_on_top_does_not_unmask_what_is_below() -> None:
+    from core.capture.desktop import Rect as R
+    from core.capture.desktop import Window as W
+    from core.capture.mask import mask_excluded as mask
+
+    frame = np.full((100, 200, 4), 255, dtype=np.uint8)
+    private = W(1, "firefox", "x - Private Browsing", R(0, 0, 100, 100))
+    glass = W(2, "term", "glass", R(0, 0, 100, 100), cover=R(0, 0, 0, 0))
+    assert (
+        mask(frame, R(0, 0, 200, 100), [private, glass], lambda w: "p" if w.id == 1 else None).count
+        == 1
+    )
+    assert frame[50, 50, :3].max() == 0
+    frame[:] = 255
+    shadowed = W(3, "gedit", "doc", R(0, 0, 100, 100), cover=R(20, 20, 60, 60))
+    mask(frame, R(0, 0, 200, 100), [private, shadowed], lambda w: "p" if w.id == 1 else None)
+    assert frame[10, 10, :3].max() == 0  # in the shadow margin: still black
+    assert frame[50, 50, :3].min() == 255  # under the opaque content: the top window's pixels

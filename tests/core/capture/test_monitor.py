@@ -163,7 +163,7 @@ def test_below_the_disk_floor_capture_stops_with_a_clear_status(
     try:
         result = monitor.tick(force=True)
         assert result.outcome == "disk-full" and "200 MB free" in result.detail
-        assert monitor.health.verdict(T0)[0] is State.DISK_FULL
+        assert monitor.health.verdict(monitor.health.last_tick_at)[0] is State.DISK_FULL
         assert screen.grabs == 0
     finally:
         monitor.close()
@@ -317,3 +317,98 @@ def test_stored_screens_are_found_by_their_words_with_the_words_boxes(rig, store
     assert find_frames(store, "invoice")[0].app == "Gedit"  # stemmed: invoices
     assert find_frames(store, "lisbon budget") != []  # no frame has both: any word counts
     assert find_frames(store, "the a of") == []
+
+
+def test_a_secret_stays_black_on_later_frames_whose_ocr_only_read_another_region(
+    rig, store: Store
+) -> None:  # type: ignore[no-untyped-def]
+    monitor, _, screen, reader, _ = rig
+    screen.paint(Rect(0, 0, 640, 360), 200)
+    reader.lines = ["card 4111 1111 1111 1111 expires soon"]
+    monitor.tick(force=True)
+    monitor.wait_idle()
+    screen.paint(Rect(0, 200, 640, 60), 0)  # a change far below the card number
+    reader.lines = ["a new line typed below"]
+    assert monitor.tick().outcome == "kept"
+    monitor.close()
+    second_id, rel = frames(store)[1][:2]
+    image = read_frame(monitor.frames_dir / rel, second_id, FrameCipher(store.derive_key(KEY_INFO)))
+    scale = image.width / SCREEN.width
+    assert max(image.getpixel((int(100 * scale), int(10 * scale)))[:3]) < 30
+
+
+def test_a_thumbnail_that_cannot_be_cleaned_of_a_secret_is_deleted(
+    rig, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monitor, _, _, reader, _ = rig
+
+    def full_disk(*args: object, **kwargs: object) -> bytes:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("core.capture.recorder.redact_boxes", full_disk)
+    reader.lines = ["card 4111 1111 1111 1111"]
+    monitor.tick(force=True)
+    monitor.close()
+    (frame_id, rel, ocr, text, *_rest) = frames(store)[0]
+    assert not (monitor.frames_dir / rel).exists()
+    assert ocr == "done" and "[redacted card]" in text  # the text is kept, redacted
+    assert "deleted" in monitor.health.last_error
+
+
+def test_a_segment_whose_ingest_crashes_does_not_hold_up_later_segments(
+    store: Store, mnemo_home: Home
+) -> None:
+    desktop, screen, reader = FakeDesktop(EDITOR), FakeScreen(), FakeReader()
+    seen: list[str] = []
+
+    def ingest(obs):  # type: ignore[no-untyped-def]
+        seen.append(obs[0].app)
+        if obs[0].app == "Gedit":
+            raise RuntimeError("the model crashed")
+        return 0
+
+    monitor = Monitor(
+        store,
+        mnemo_home,
+        CaptureSettings(min_free_gb=0),
+        desktop,
+        lambda: screen,
+        ingest,
+        read=reader,
+    )
+    reader.lines = ["first window text"]
+    monitor.tick(force=True)
+    monitor.wait_idle()
+    desktop.focus(BROWSER)
+    reader.lines = ["second window text"]
+    monitor.tick(force=True)
+    monitor.close()
+    assert seen == ["Gedit", "firefox"]
+    states = dict(store.conn.execute("SELECT app, closed FROM segments").fetchall())
+    assert states == {"Gedit": 1, "firefox": 2}  # the failed one waits for the next start
+    assert (
+        "RuntimeError" in monitor.health.last_error
+        and "the model crashed" not in monitor.health.last_error
+    )
+
+
+def test_frame_files_left_by_a_killed_process_are_removed_at_the_next_start(
+    store: Store, mnemo_home: Home
+) -> None:
+    orphan = mnemo_home.frames_dir / "2026/01/01/orphan.mnf"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"MNF1" + b"x" * 64)
+    import os
+
+    os.utime(orphan, (0, 0))
+    monitor = Monitor(
+        store,
+        mnemo_home,
+        CaptureSettings(min_free_gb=0),
+        FakeDesktop(EDITOR),
+        FakeScreen,
+        read=FakeReader(),
+    )
+    monitor.wait_idle()
+    monitor.close()
+    assert not orphan.exists()

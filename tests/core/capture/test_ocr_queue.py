@@ -100,3 +100,33 @@ def test_text_without_secrets_is_kept_word_for_word() -> None:
     reading = redact_reading([[w("Quarterly", 0), w("report", 50)]])
     assert reading.text == "Quarterly report" and len(reading.words) == 2
     assert reading.secret_boxes == ()
+
+
+def test_ocr_writes_no_temporary_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import tempfile
+
+    from PIL import ImageDraw
+
+    from core.capture.ocr import read_image
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    image = Image.new("RGB", (500, 60), "white")
+    ImageDraw.Draw(image).text(
+        (10, 10), "token ghp_abcdefghijklmnopqrstuvwxyz0123456789", fill="black", font_size=24
+    )
+    reading = read_image(image, (100, 200), "eng", 0)
+    assert "token" in reading.text and "ghp_" not in reading.text
+    assert reading.words[0].box.x >= 100 and reading.words[0].box.y >= 200  # screen coordinates
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_language_is_refused_in_one_line() -> None:
+    import pytest
+
+    from core.capture.ocr import check_languages
+    from core.errors import CaptureUnavailableError
+
+    check_languages("eng")
+    with pytest.raises(CaptureUnavailableError, match="no data for xyz.*tesseract-ocr-xyz"):
+        check_languages("eng+xyz")

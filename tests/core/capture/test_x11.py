@@ -355,3 +355,27 @@ def test_open_desktop_explains_why_capture_cannot_run(
 ) -> None:
     with pytest.raises(CaptureUnavailableError, match=message):
         open_desktop(environ, platform=platform)
+
+
+def test_client_side_shadows_and_translucency_shrink_what_a_window_covers(
+    xdisplay: str, xwindows: OpenWindow, desktop: X11Desktop
+) -> None:
+    window = xwindows("doc - gedit", "Gedit", ["text"], x=300, y=300, width=400, height=200)
+    env = desktop_env(xdisplay)
+    xprop = ["xprop", "-id", str(window.id), "-f"]
+    subprocess.run(
+        [*xprop, "_GTK_FRAME_EXTENTS", "32c", "-set", "_GTK_FRAME_EXTENTS", "10,12,14,16"],
+        env=env,
+        check=True,
+    )
+    (seen,) = ours(desktop.snapshot(), window)
+    assert seen.cover == Rect(
+        seen.rect.x + 10, seen.rect.y + 14, seen.rect.width - 22, seen.rect.height - 30
+    )
+    subprocess.run(
+        [*xprop, "_NET_WM_WINDOW_OPACITY", "32c", "-set", "_NET_WM_WINDOW_OPACITY", "0x7fffffff"],
+        env=env,
+        check=True,
+    )
+    (seen,) = ours(desktop.snapshot(), window)
+    assert seen.cover is not None and seen.cover.empty
