@@ -349,7 +349,7 @@ def test_a_thumbnail_that_cannot_be_cleaned_of_a_secret_is_deleted(
     reader.lines = ["card 4111 1111 1111 1111"]
     monitor.tick(force=True)
     monitor.close()
-    (frame_id, rel, ocr, text, *_rest) = frames(store)[0]
+    (_, rel, ocr, text, *_rest) = frames(store)[0]
     assert not (monitor.frames_dir / rel).exists()
     assert ocr == "done" and "[redacted card]" in text  # the text is kept, redacted
     assert "deleted" in monitor.health.last_error

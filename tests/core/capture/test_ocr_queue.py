@@ -128,5 +128,5 @@ def test_a_missing_language_is_refused_in_one_line() -> None:
     from core.errors import CaptureUnavailableError
 
     check_languages("eng")
-    with pytest.raises(CaptureUnavailableError, match="no data for xyz.*tesseract-ocr-xyz"):
+    with pytest.raises(CaptureUnavailableError, match=r"no data for xyz.*tesseract-ocr-xyz"):
         check_languages("eng+xyz")
