@@ -80,10 +80,6 @@ class _Segment:
     start: datetime
 
 
-def utc_now() -> datetime:
-    return healthfile.utcnow()
-
-
 class Monitor:
     """Screen capture for one store: call `tick` yourself, or `run` the loop; `close` when done."""
 
@@ -95,7 +91,7 @@ class Monitor:
         desktop: Desktop,
         screen: Callable[[], Screen],
         ingest: Ingest | None = None,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] = healthfile.utcnow,
         read: Callable[[OcrJob], Reading] | None = None,
         disk_free: Callable[[], int] | None = None,
     ) -> None:

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import subprocess
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
@@ -31,6 +32,7 @@ from core.pipeline.redaction import redact_spans, secret_spans
 log = logging.getLogger(__name__)
 
 OCR_TIMEOUT = 120  # seconds: a crop tesseract cannot read in this long is given up
+OCR_THREADS: str | None = "1"  # tesseract's OpenMP threads; None: its default (the benchmark)
 
 
 class OcrError(Exception):
@@ -115,6 +117,11 @@ def read_image(
             capture_output=True,
             timeout=OCR_TIMEOUT,
             check=False,
+            # tesseract's OpenMP threads fight each other on a few cores: one thread reads a
+            # screen about 5x faster here (bench/capture_bench.py), and leaves a core free.
+            env=dict(os.environ)
+            if OCR_THREADS is None
+            else {**os.environ, "OMP_THREAD_LIMIT": OCR_THREADS},
         )
     except FileNotFoundError:
         tesseract_version()  # raises the clear message
@@ -172,7 +179,6 @@ class OcrJob:
     frame_id: str
     image: Image.Image
     offset: tuple[int, int]
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class OcrQueue:
