@@ -26,7 +26,7 @@ from core.capture.desktop import open_desktop
 from core.capture.health import Health
 from core.capture.monitor import Monitor, Tick
 from core.capture.ocr import check_languages, tesseract_version
-from core.capture.retention import frames_footprint
+from core.capture.retention import frames_footprint, prune_by_settings
 from core.capture.screen import MssScreen
 from core.capture.timeline import find_frames
 from core.errors import InvalidInputError
@@ -280,17 +280,9 @@ def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_prune(args: argparse.Namespace, out: TextIO, opened: Opener) -> int:
-    from core.capture.retention import prune_frames
-
     with opened(args) as (store, settings, home):
         cap = settings.capture
-        report = prune_frames(
-            store,
-            home.frames_dir,
-            timedelta(days=cap.retention_days),
-            int(cap.retention_gb * 1e9),
-            datetime.now().astimezone(),
-        )
+        report = prune_by_settings(store, home.frames_dir, cap, datetime.now().astimezone())
         frames, size = frames_footprint(store)
     out.write(
         f"Deleted {report.frames} frames ({report.bytes / 1e6:.1f} MB): {report.by_age} older "

@@ -53,10 +53,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
-from PIL import Image
 
 from core.capture import ocr as ocr_module
-from core.capture.desktop import DesktopState, Rect
+from core.capture.desktop import DesktopState
 from core.capture.exclusions import ExclusionRules
 from core.capture.frames import FrameCipher, thumbnail
 from core.capture.gate import ChangeGate, signature
@@ -623,13 +622,6 @@ def bench_ticks(desk: Desk, workdir: Path, n: int) -> dict[str, Any]:
 # -- 2. OCR ---------------------------------------------------------------------------------------
 
 
-def rgb(grab: Grab, rect: Rect) -> Image.Image:
-    """A region of a grab as a Pillow RGB image (as the monitor hands crops to OCR)."""
-    x0, y0 = rect.x - grab.origin.x, rect.y - grab.origin.y
-    part = np.ascontiguousarray(grab.pixels[y0 : y0 + rect.height, x0 : x0 + rect.width, :3])
-    return Image.frombuffer("RGB", (rect.width, rect.height), part.tobytes(), "raw", "BGR", 0, 1)
-
-
 @contextlib.contextmanager
 def omp_limit(value: str | None) -> Iterator[None]:
     """tesseract's OpenMP thread limit for `read_image` (which pins one thread by default)."""
@@ -672,8 +664,8 @@ def bench_ocr(desk: Desk, runs: int) -> dict[str, Any]:
         desktop.close()
     focused = state.focused.rect.intersect(grab.origin) if state.focused else grab.origin
     images = {
-        "screen": (rgb(grab, grab.origin), grab.origin),
-        "window": (rgb(grab, focused), focused),
+        "screen": (grab.crop(grab.origin), grab.origin),
+        "window": (grab.crop(focused), focused),
     }
     ambient = os.environ.get("OMP_THREAD_LIMIT")
     limits = {"as is": ambient} if ambient == "1" else {"as is": ambient, "omp1": "1"}

@@ -24,9 +24,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-import numpy as np
-from PIL import Image
-
 from core.capture import health as healthfile
 from core.capture.desktop import Desktop, DesktopState, Rect, Window
 from core.capture.exclusions import ExclusionRules
@@ -43,7 +40,7 @@ from core.capture.recorder import (
     SegmentClosed,
     SegmentOpened,
 )
-from core.capture.retention import PruneReport, prune_frames
+from core.capture.retention import PruneReport, prune_by_settings
 from core.capture.screen import Grab, Screen, ScreenGrabError
 from core.errors import CaptureUnavailableError
 from core.files import write_atomic
@@ -262,7 +259,7 @@ class Monitor:
         )
         self.recorder.put(frame)
         if region is not None:
-            self.ocr.put(OcrJob(frame_id, _crop(grab, region), (region.x, region.y)))
+            self.ocr.put(OcrJob(frame_id, grab.crop(region), (region.x, region.y)))
         return frame
 
     def _ocr_region(
@@ -331,13 +328,7 @@ class Monitor:
         result: list[PruneReport] = []
 
         def run() -> None:
-            report = prune_frames(
-                self.store,
-                self.frames_dir,
-                timedelta(days=self.settings.retention_days),
-                int(self.settings.retention_gb * 1e9),
-                self.clock(),
-            )
+            report = prune_by_settings(self.store, self.frames_dir, self.settings, self.clock())
             self.health.counters.frames_pruned += report.frames
             result.append(report)
 
@@ -448,12 +439,3 @@ def _single_instance(path: Path) -> IO[str]:
 def _thumb_size(grab: Grab, scale: float) -> tuple[int, int]:
     height, width = grab.pixels.shape[:2]
     return max(1, round(height * scale)), max(1, round(width * scale))
-
-
-def _crop(grab: Grab, region: Rect) -> Image.Image:
-    """The region as an RGB image of its own (the grab's buffer is not kept alive by the job)."""
-    x0, y0 = region.x - grab.origin.x, region.y - grab.origin.y
-    part = np.ascontiguousarray(grab.pixels[y0 : y0 + region.height, x0 : x0 + region.width, :3])
-    return Image.frombuffer(
-        "RGB", (region.width, region.height), part.tobytes(), "raw", "BGR", 0, 1
-    )

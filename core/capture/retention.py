@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.settings import CaptureSettings
 from core.store import Store
 
 BATCH = 500
@@ -40,6 +41,19 @@ def frames_footprint(store: Store) -> tuple[int, int]:
         f"SELECT count(*), coalesce(sum({FOOTPRINT}), 0) FROM frames"
     ).fetchone()
     return int(row[0]), int(row[1])
+
+
+def prune_by_settings(
+    store: Store, frames_dir: Path, settings: CaptureSettings, now: datetime
+) -> PruneReport:
+    """`prune_frames` with the limits of the capture settings."""
+    return prune_frames(
+        store,
+        frames_dir,
+        timedelta(days=settings.retention_days),
+        int(settings.retention_gb * 1e9),
+        now,
+    )
 
 
 def prune_frames(

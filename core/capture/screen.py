@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image
 
 from core.capture.desktop import Rect
 from core.errors import CaptureUnavailableError
@@ -29,6 +30,16 @@ class Grab:
     pixels: Pixels  # H x W x 4, BGRA, writable
     origin: Rect
     monitors: tuple[Rect, ...]
+
+    def crop(self, region: Rect) -> Image.Image:
+        """The region as an RGB image of its own (it does not keep the grab's buffer alive)."""
+        x0, y0 = region.x - self.origin.x, region.y - self.origin.y
+        part = np.ascontiguousarray(
+            self.pixels[y0 : y0 + region.height, x0 : x0 + region.width, :3]
+        )
+        return Image.frombuffer(
+            "RGB", (region.width, region.height), part.tobytes(), "raw", "BGR", 0, 1
+        )
 
 
 class Screen(Protocol):
