@@ -111,3 +111,11 @@ class CaptureUnavailableError(ExpectedError):
 
 class FrameCorruptError(ExpectedError):
     """A frame thumbnail file is damaged, truncated, renamed or sealed with another key."""
+
+
+class SleepBusyError(ExpectedError):
+    """Another sleep run holds this profile's sleep lock."""
+
+
+class BackupError(ExpectedError):
+    """The database backup before a sleep run could not be made or did not verify."""

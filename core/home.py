@@ -65,6 +65,14 @@ class Home:
     def capture_pause_path(self) -> Path:
         return self.data_dir / "capture-pause.json"
 
+    @property
+    def backups_dir(self) -> Path:
+        return self.data_dir / "backups"
+
+    @property
+    def sleep_lock_path(self) -> Path:
+        return self.data_dir / "sleep.lock"
+
     def ensure(self) -> None:
         """Create the directories, private to the user."""
         for path in (self.config_dir, self.data_dir, self.cache_dir):

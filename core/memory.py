@@ -171,6 +171,7 @@ class Memory:
     tier: Tier = Tier.HOT
     status: Status = Status.ACTIVE
     content_hash: str = ""
+    pinned: bool = False  # the user keeps it: it never fades
     id: str = field(default_factory=uuid7)
 
     def __post_init__(self) -> None:

@@ -202,6 +202,62 @@ class CaptureSettings:
 
 
 @dataclass
+class SleepSettings:
+    """The nightly sleep job that merges, summarises, fades and links memories."""
+
+    enabled: bool = setting(True, "Run the sleep job every night while Mnemo is running.")
+    hour: int = setting(3, "Hour of the night (0-23, local time) at which the sleep job starts.")
+    minute: int = setting(0, "Minute past that hour at which the sleep job starts.")
+    idle_minutes: float = setting(
+        10.0, "Start only after this many minutes without keyboard or mouse input."
+    )
+    max_load: float = setting(
+        0.7, "Start only while the 1-minute load average per core is below this."
+    )
+    require_ac: bool = setting(True, "On a laptop, start only while it is plugged in.")
+    retry_minutes: float = setting(
+        15.0, "When the machine is busy at the set time, check again after this many minutes."
+    )
+    batch_size: int = setting(500, "Memories changed per transaction, so a stopped run resumes.")
+    consolidate_similarity: float = setting(
+        0.8, "Cosine similarity above which memories with the same words are merged."
+    )
+    link_similarity: float = setting(
+        0.6, "Cosine similarity above which a new memory is linked 'related' to a neighbour."
+    )
+    link_neighbours: int = setting(5, "Most neighbours linked to each new memory.")
+    follows_hours: float = setting(
+        12.0, "Two episodes at most this many hours apart are linked 'follows'."
+    )
+    decay_days: float = setting(
+        30.0, "Stability of a never-recalled memory of middling importance, in days."
+    )
+    recall_gain: float = setting(
+        1.0, "How much each recall adds to a memory's stability (1.0: one more base period)."
+    )
+    cold_threshold: float = setting(
+        0.05, "Memories whose retention falls below this move to the cold tier."
+    )
+    keep_backups: int = setting(3, "Verified database backups kept, one per sleep run.")
+
+    def __post_init__(self) -> None:
+        _require(0 <= self.hour <= 23, "sleep.hour must be 0 to 23")
+        _require(0 <= self.minute <= 59, "sleep.minute must be 0 to 59")
+        _require(self.idle_minutes >= 0, "sleep.idle_minutes must not be negative")
+        _require(self.max_load > 0, "sleep.max_load must be positive")
+        _require(self.retry_minutes > 0, "sleep.retry_minutes must be positive")
+        _require(1 <= self.batch_size <= 100_000, "sleep.batch_size must be 1 to 100000")
+        for name in ("consolidate_similarity", "link_similarity"):
+            _require(0 < getattr(self, name) <= 1, f"sleep.{name} must be within (0, 1]")
+        _require(1 <= self.link_neighbours <= 40, "sleep.link_neighbours must be 1 to 40")
+        _require(self.follows_hours > 0, "sleep.follows_hours must be positive")
+        _require(self.decay_days > 0, "sleep.decay_days must be positive")
+        _require(self.recall_gain >= 0, "sleep.recall_gain must not be negative")
+        _require(0 <= self.cold_threshold < 1, "sleep.cold_threshold must be 0 to below 1")
+        _require(1 <= self.keep_backups <= 100, "sleep.keep_backups must be 1 to 100")
+
+
+@dataclass
 class Settings:
     """All of Mnemo's settings."""
 
@@ -212,6 +268,7 @@ class Settings:
     pipeline: PipelineSettings = field(default_factory=PipelineSettings)
     models: ModelSettings = field(default_factory=ModelSettings)
     capture: CaptureSettings = field(default_factory=CaptureSettings)
+    sleep: SleepSettings = field(default_factory=SleepSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:

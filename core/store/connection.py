@@ -9,6 +9,8 @@ uses it, to measure what encryption costs.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +68,37 @@ def translate(exc: Exception) -> Exception:
 def _disk_full(exc: Exception) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return code == getattr(sqlite3, "SQLITE_FULL", 13)
+
+
+_WRITES = {
+    getattr(sqlcipher3, name)
+    for name in dir(sqlcipher3)
+    if name.startswith(("SQLITE_CREATE_", "SQLITE_DROP_"))
+    or name
+    in (
+        "SQLITE_INSERT",
+        "SQLITE_UPDATE",
+        "SQLITE_DELETE",
+        "SQLITE_ALTER_TABLE",
+        "SQLITE_REINDEX",
+        "SQLITE_ANALYZE",
+        "SQLITE_ATTACH",
+        "SQLITE_DETACH",
+        "SQLITE_TRANSACTION",
+        "SQLITE_SAVEPOINT",
+    )
+}
+
+
+@contextmanager
+def read_only(conn: Connection) -> Iterator[None]:
+    """Refuse every statement that could change the database while the block runs (a dry run)."""
+
+    def authorize(action: int, *_: object) -> int:
+        return int(sqlcipher3.SQLITE_DENY) if action in _WRITES else int(sqlcipher3.SQLITE_OK)
+
+    conn.set_authorizer(authorize)
+    try:
+        yield
+    finally:
+        conn.set_authorizer(None)

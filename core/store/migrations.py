@@ -266,6 +266,58 @@ def m006_capture(conn: Connection) -> None:
     )
 
 
+def m007_sleep(conn: Connection) -> None:
+    # Pinned memories never fade; the flag belongs to the whole version chain (copied forward).
+    conn.execute("ALTER TABLE memories ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0")
+    # One row per sleep run; `now` is the reference time every phase of the run computes with,
+    # so a resumed run decides exactly what the interrupted one would have.
+    conn.execute(
+        """
+        CREATE TABLE sleep_runs (
+            id          TEXT PRIMARY KEY,
+            started_at  TEXT NOT NULL,
+            now         TEXT NOT NULL,
+            trigger     TEXT NOT NULL,
+            phases      TEXT NOT NULL,
+            status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+            finished_at TEXT,
+            error       TEXT,
+            report      TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    conn.execute("CREATE INDEX sleep_runs_started ON sleep_runs (started_at)")
+    # Each phase's progress, written in the same transaction as the batch it describes.
+    conn.execute(
+        """
+        CREATE TABLE sleep_progress (
+            run_id  TEXT NOT NULL REFERENCES sleep_runs (id),
+            phase   TEXT NOT NULL,
+            state   TEXT NOT NULL CHECK (state IN ('planned', 'done')),
+            cursor  INTEGER NOT NULL DEFAULT 0,
+            counts  TEXT NOT NULL DEFAULT '{}',
+            detail  TEXT NOT NULL DEFAULT '{}',
+            seconds REAL NOT NULL DEFAULT 0,
+            PRIMARY KEY (run_id, phase)
+        ) WITHOUT ROWID
+        """
+    )
+    # A phase's plan (e.g. the clusters to merge), fixed before any of it is applied.
+    conn.execute(
+        """
+        CREATE TABLE sleep_steps (
+            run_id  TEXT NOT NULL,
+            phase   TEXT NOT NULL,
+            seq     INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            PRIMARY KEY (run_id, phase, seq)
+        ) WITHOUT ROWID
+        """
+    )
+    # Watermarks between runs: the last memory rowid each incremental phase has seen.
+    conn.execute("CREATE TABLE sleep_marks (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
 Migration = tuple[str, Callable[[Connection], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -275,6 +327,7 @@ MIGRATIONS: list[Migration] = [
     ("m004_embedders", m004_embedders),
     ("m005_decisions", m005_decisions),
     ("m006_capture", m006_capture),
+    ("m007_sleep", m007_sleep),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

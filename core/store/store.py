@@ -36,7 +36,17 @@ from core.errors import (
     StoreMissingError,
     StoreOpenError,
 )
-from core.memory import Action, Decision, Link, Memory, MemoryType, Observation, Status, Tier
+from core.memory import (
+    Action,
+    Decision,
+    Link,
+    LinkKind,
+    Memory,
+    MemoryType,
+    Observation,
+    Status,
+    Tier,
+)
 from core.ports import Embedder, EmbedderIdentity
 from core.store import vectors
 from core.store.connection import Connection, DatabaseError, connect, translate
@@ -47,7 +57,8 @@ _ID_PREFIX = re.compile(r"[0-9a-f-]{4,36}")
 
 _MEMORY_COLUMNS = (
     "rowid, id, type, text, fields, valid_from, valid_to, recorded_at, superseded_at, version, "
-    "supersedes, importance, strength, last_recalled_at, recall_count, tier, status, content_hash"
+    "supersedes, importance, strength, last_recalled_at, recall_count, tier, status, content_hash, "
+    "pinned"
 )
 
 
@@ -406,8 +417,8 @@ class Store:
         cursor = conn.execute(
             "INSERT INTO memories (id, type, text, fields, valid_from, valid_to, recorded_at, "
             "superseded_at, event_ts, version, supersedes, importance, strength, last_recalled_at, "
-            "recall_count, tier, status, content_hash, source, app) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "recall_count, tier, status, content_hash, source, app, pinned) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 memory.id,
                 str(memory.type),
@@ -429,6 +440,7 @@ class Store:
                 memory.content_hash,
                 source,
                 app,
+                int(memory.pinned),
             ),
         )
         rowid = int(cursor.lastrowid)
@@ -568,6 +580,7 @@ class Store:
             tier=Tier(row[15]),
             status=Status(row[16]),
             content_hash=row[17],
+            pinned=bool(row[18]),
             sources=sources,
         )
         return StoredMemory(int(row[0]), memory)
@@ -654,6 +667,7 @@ class Store:
         new: Memory,
         ends_validity: bool = False,
         vector: npt.NDArray[np.float32] | None = None,
+        when: datetime | None = None,
     ) -> Memory:
         """Append `new` as the next version of `old_id` and mark the old one superseded.
 
@@ -666,9 +680,10 @@ class Store:
             old = stored.memory
             if not old.is_current:
                 raise InvalidInputError(f"memory {old.id} is not the current version")
-            now = datetime.now(UTC)
+            now = when or datetime.now(UTC)
             new.version = old.version + 1
             new.supersedes = old.id  # earlier provenance stays on the earlier versions
+            new.pinned = new.pinned or old.pinned
             valid_to = old.valid_to
             if ends_validity and valid_to is None:
                 valid_to = new.valid_from or now
@@ -694,15 +709,69 @@ class Store:
             return self.get_stored(memory_id).memory
 
     def mark_recalled(self, memory_ids: Sequence[str], when: datetime) -> None:
-        """Count a use of each memory in an answer (the sleep job's decay reads this)."""
+        """Count a use of each memory (cited in an answer, opened by the user): the decay clock
+        restarts, so its strength is full again, and a faded memory comes back to the hot tier."""
         if not memory_ids:
             return
         with self.write() as conn:
+            rowids = self.rowids_of(memory_ids)
             conn.executemany(
-                "UPDATE memories SET recall_count = recall_count + 1, last_recalled_at = ? "
-                "WHERE id = ?",
-                [(when.isoformat(), mid) for mid in memory_ids],
+                "UPDATE memories SET recall_count = recall_count + 1, last_recalled_at = ?, "
+                "strength = 1.0, tier = 'hot' WHERE rowid = ?",
+                [(when.isoformat(), rowid) for rowid in rowids.values()],
             )
+            for rowid in rowids.values():
+                self._sync_state(rowid)
+
+    def set_pinned(self, memory_id: str, pinned: bool) -> Memory:
+        """Pin (or unpin) a memory: a pinned memory never fades and is always hot."""
+        with self.write() as conn:
+            stored = self.get_stored(memory_id)
+            if not stored.memory.is_current:
+                raise InvalidInputError(f"memory {stored.memory.id} is not the current version")
+            conn.execute(
+                "UPDATE memories SET pinned = ?, strength = CASE WHEN ? THEN 1.0 ELSE strength END, "
+                "tier = CASE WHEN ? THEN 'hot' ELSE tier END WHERE rowid = ?",
+                (int(pinned), int(pinned), int(pinned), stored.rowid),
+            )
+            self._sync_state(stored.rowid)
+            return self.get_stored(stored.memory.id).memory
+
+    def merge(
+        self,
+        member_ids: Sequence[str],
+        merged: Memory,
+        when: datetime,
+        vector: npt.NDArray[np.float32] | None = None,
+    ) -> Memory:
+        """Replace several current memories by one: `merged` becomes the next version of the
+        first member, every member is superseded at `when` and gets a merged-into link to it.
+
+        Nothing is lost: the members stay as superseded versions with their own sources, and
+        `merged` should carry the union of those sources.
+        """
+        with self.write() as conn:
+            members = [self.get_stored(mid) for mid in member_ids]
+            for stored in members:
+                if not stored.memory.is_current:
+                    raise InvalidInputError(f"memory {stored.memory.id} is not the current version")
+            merged.version = max(s.memory.version for s in members) + 1
+            merged.supersedes = members[0].memory.id
+            merged.pinned = merged.pinned or any(s.memory.pinned for s in members)
+            conn.executemany(
+                "UPDATE memories SET superseded_at = ? WHERE rowid = ?",
+                [(when.isoformat(), s.rowid) for s in members],
+            )
+            for stored in members:
+                self._sync_state(stored.rowid)
+            self.add_memories([merged], [vector])
+            self.add_links(
+                [
+                    Link(s.memory.id, merged.id, LinkKind.MERGED_INTO, 1.0, "sleep", when)
+                    for s in members
+                ]
+            )
+        return merged
 
     # -- decisions -------------------------------------------------------------------------
     def record_decisions(self, decisions: Sequence[Decision]) -> None:
@@ -782,9 +851,13 @@ class Store:
         An observation that fed other memories too keeps the rest of its text with the forgotten
         statement cut out; where the statement cannot be found verbatim (a model reworded it), or
         nothing else uses the observation, its whole text is erased.
+
+        The sleep job's derivatives go too: the memories merged into it (and what it was merged
+        into), and the day or week summaries that quote it; the next sleep run summarises those
+        days again without it.
         """
         with self.write() as conn:
-            chain = self.versions(memory_id)
+            chain = self._lineage(memory_id)
             ids = [m.id for m in chain]
             rowids = self.rowids_of(ids)
             observations = self.observations([o for m in chain for o in m.sources])
@@ -810,6 +883,26 @@ class Store:
                 conn.execute("UPDATE observations SET text = ? WHERE id = ?", (text, obs.id))
         self.checkpoint()
         return ids
+
+    def _lineage(self, memory_id: str) -> list[Memory]:
+        """Every version of the memory, joined through merges and up through summaries."""
+        found: dict[str, Memory] = {}
+        todo = [memory_id]
+        while todo:
+            head = todo.pop()
+            if head in found:
+                continue
+            for version in self.versions(head):
+                if version.id in found:
+                    continue
+                found[version.id] = version
+                for src, dst in self.conn.execute(
+                    "SELECT src, dst FROM links WHERE (dst = ? AND kind IN ('merged-into', "
+                    "'summarizes')) OR (src = ? AND kind = 'merged-into')",
+                    (version.id, version.id),
+                ):
+                    todo.append(dst if src == version.id else src)
+        return list(found.values())
 
     def checkpoint(self) -> None:
         """Fold the WAL into the database and truncate it (so erased pages leave the WAL too)."""
@@ -947,6 +1040,77 @@ class Store:
             [self._as_blob(vector), limit, *params],
         ).fetchall()
         return [(int(r[0]), float(r[1])) for r in rows]
+
+    # -- backups ---------------------------------------------------------------------------
+    def backup_to(self, target: Path) -> None:
+        """Copy the whole database, as one consistent snapshot, to a new file encrypted with the
+        same key (SQLite's online backup, so writers of other processes are not stopped)."""
+        copy = connect(target, self._key, 16)
+        try:
+            with self._lock:
+                self.conn.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+        except DatabaseError as exc:
+            raise translate(exc) from exc
+        finally:
+            copy.close()
+
+    def verify_copy(self, target: Path) -> str | None:
+        """None if `target` opens with this store's key, passes SQLite's quick check and holds
+        the same schema; otherwise what is wrong with it."""
+        try:
+            copy = connect(target, self._key, 16)
+        except MnemoError as exc:
+            return exc.message
+        try:
+            check = copy.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                return f"quick check: {check}"
+            mine = self.conn.execute("PRAGMA user_version").fetchone()[0]
+            theirs = copy.execute("PRAGMA user_version").fetchone()[0]
+            if mine != theirs:
+                return f"schema {theirs} instead of {mine}"
+            copy.execute("SELECT count(*) FROM memories").fetchone()
+            return None
+        except DatabaseError as exc:
+            return str(exc)
+        finally:
+            try:
+                copy.execute("PRAGMA journal_mode = DELETE")
+            except DatabaseError:
+                pass
+            copy.close()
+
+    # -- bulk access for the sleep job ------------------------------------------------------
+    def current_vectors(
+        self, upto_rowid: int, skip_vault: bool = True
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """(rowids, vectors) of the current, active memories (hot and cold) up to `upto_rowid`,
+        in rowid order: what the sleep job's neighbour index is built from."""
+        states = (int(vectors.VecState.LIVE), int(vectors.VecState.COLD))
+        vault = " AND mtype != 'vault'" if skip_vault else ""
+        rows = self.conn.execute(
+            f"SELECT rowid, embedding FROM {self._vec_table} WHERE state IN (?, ?) "
+            f"AND rowid <= ?{vault} ORDER BY rowid",
+            (*states, upto_rowid),
+        ).fetchall()
+        dim = self.embedder.identity.dim
+        rowids = np.fromiter((int(r[0]) for r in rows), dtype=np.int64, count=len(rows))
+        data = b"".join(bytes(r[1]) for r in rows)
+        matrix = np.frombuffer(data, dtype=np.float32).reshape(len(rows), dim).copy()
+        return rowids, matrix
+
+    def set_strengths(self, updates: Sequence[tuple[int, float, Tier | None]]) -> None:
+        """Set (rowid, strength, new tier or None to keep it) of current memories, keeping the
+        vector index's view of the tier in step (the sleep job's decay)."""
+        with self.write() as conn:
+            conn.executemany(
+                "UPDATE memories SET strength = ?, tier = coalesce(?, tier) WHERE rowid = ?",
+                [(strength, tier and str(tier), rowid) for rowid, strength, tier in updates],
+            )
+            for rowid, _, tier in updates:
+                if tier is not None:
+                    self._sync_state(rowid)
 
     # -- reporting -------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -77,6 +77,20 @@ VALUES ('0190f000-0000-7000-c000-000000000001', '0190f000-0000-7000-b000-0000000
 """
 
 
+SLEEP = """
+UPDATE memories SET pinned = 1 WHERE id = '0190f000-0000-7000-9000-000000000002';
+INSERT INTO sleep_runs (id, started_at, now, trigger, phases, status, finished_at, report)
+VALUES ('0190f000-0000-7000-d000-000000000001', '2026-03-16T03:00:00+00:00',
+    '2026-03-16T03:00:00+00:00', 'nightly', '["consolidate", "decay"]', 'done',
+    '2026-03-16T03:00:09+00:00', '{"phases": {"decay": {"counts": {"faded": 1}}}}');
+INSERT INTO sleep_progress (run_id, phase, state, cursor, counts, detail, seconds)
+VALUES ('0190f000-0000-7000-d000-000000000001', 'decay', 'done', 2, '{"faded": 1}', '{}', 0.5);
+INSERT INTO sleep_steps (run_id, phase, seq, payload)
+VALUES ('0190f000-0000-7000-d000-000000000001', 'consolidate', 0, '{"members": []}');
+INSERT INTO sleep_marks (key, value) VALUES ('link', '2');
+"""
+
+
 def sample_rows(version: int) -> str:
     """Rows that were valid at schema `version`."""
     return (
@@ -84,6 +98,7 @@ def sample_rows(version: int) -> str:
         + (MEMORIES if version >= 2 else "")
         + (DECISIONS if version >= 5 else "")
         + (CAPTURE if version >= 6 else "")
+        + (SLEEP if version >= 7 else "")
     )
 
 

@@ -1,0 +1,1 @@
+"""The nightly sleep job: consolidate, summarise, decay, link, evolve, tidy (see `runner`)."""

@@ -1,0 +1,315 @@
+"""Link: connect each new memory to what it belongs with; evolve: let neighbours learn from it.
+
+`link` gives every memory that arrived since the last run typed edges (A-MEM's note links):
+- `same-entity` to a near neighbour that names the same person, place or thing (the extracted
+  entities, or the subject of a slot such as "dentist"), else `related` to near neighbours above
+  `link_similarity`, weighted by similarity;
+- `follows` from an episode to the episode just before it (and from the one just after it) when
+  they are at most `follows_hours` apart;
+- `contradicts` between current memories that give one slot different values, which the update
+  step keeps side by side when untrusted text disagrees with what the user said.
+Links never change memories, so the neighbour index built at the start serves the whole phase and
+a resumed phase finds the same neighbours.
+
+`evolve` is A-MEM's memory evolution: when a new memory adds context to an older neighbour, the
+model rewrites the neighbour's wording to include it, recorded as the neighbour's next version
+(the old wording stays in its history). It needs the model: rules cannot rewrite a sentence
+faithfully, so without one the phase reports that it was skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from core.errors import ExpectedError
+from core.memory import Link, LinkKind, Memory, MemoryType, normalize_text
+from core.pipeline import rules
+from core.pipeline.guard import DataFence, looks_like_injection
+from core.pipeline.redaction import redact
+from core.pipeline.schemas import CONSOLIDATE
+from core.sleep.common import Context, PhaseLog, made_by_sleep, sleep_id
+from core.sleep.neighbours import NeighbourIndex
+from core.store.connection import Connection
+
+EVOLVE_LIMIT = 200  # model calls per run at most; the rest wait for the next night
+
+
+def _range(ctx: Context, log: PhaseLog, mark: str) -> tuple[int, int]:
+    if "hi" not in log.detail:
+        log.detail["lo"], log.detail["hi"] = ctx.mark(mark), ctx.max_rowid()
+    return int(log.detail["lo"]), int(log.detail["hi"])
+
+
+def _new_memories(ctx: Context, lo: int, hi: int) -> list[int]:
+    """Rowids of current memories that arrived in (lo, hi], leaving out vault memories and the
+    summaries and rewrites the sleep job made itself (merges are new facts and take part)."""
+    return [
+        int(r[0])
+        for r in ctx.store.conn.execute(
+            "SELECT rowid FROM memories WHERE rowid > ? AND rowid <= ? AND superseded_at IS NULL "
+            "AND status = 'active' AND type != 'vault' "
+            "AND coalesce(json_extract(fields, '$.sleep'), 'merge') = 'merge' ORDER BY rowid",
+            (lo, hi),
+        )
+    ]
+
+
+def link(ctx: Context, log: PhaseLog) -> None:
+    lo, hi = _range(ctx, log, "link")
+    queries = [r for r in _new_memories(ctx, lo, hi) if r > log.cursor]
+    total = int(log.detail.setdefault("total", len(queries)))
+    index = NeighbourIndex.of_store(ctx.store, hi) if queries else None
+    batch = ctx.sleep.batch_size
+    for start in range(0, len(queries), batch):
+        chunk = queries[start : start + batch]
+        assert index is not None
+        links = _links_for(ctx, index, chunk)
+        with ctx.batch(log) as conn:
+            if not ctx.dry_run:
+                _insert(conn, links)
+            for lk in links:
+                log.count(str(lk.kind))
+            log.cursor = chunk[-1]
+            log.detail["done"] = int(log.detail.get("done", 0)) + len(chunk)
+        ctx.tick("link", int(log.detail["done"]), total)
+    with ctx.batch(log) as conn:
+        ctx.set_mark(conn, "link", hi)
+
+
+def _links_for(ctx: Context, index: NeighbourIndex, rowids: list[int]) -> list[Link]:
+    store, cfg = ctx.store, ctx.sleep
+    found = index.search(rowids, cfg.link_neighbours)
+    near = [[(r, s) for r, s in hits if s >= cfg.link_similarity] for hits in found]
+    memories = store.memories_by_rowid(sorted(set(rowids) | {r for h in near for r, _ in h}))
+    links: list[Link] = []
+    for rowid, hits in zip(rowids, near, strict=True):
+        memory = memories.get(rowid)
+        if memory is None:
+            continue
+        for other_rowid, similarity in hits:
+            other = memories.get(other_rowid)
+            if other is None or made_by_sleep(other.fields) in ("day", "week"):
+                continue
+            kind = (
+                LinkKind.SAME_ENTITY if _entities(memory) & _entities(other) else LinkKind.RELATED
+            )
+            links.append(_edge(ctx, (rowid, memory), (other_rowid, other), kind, similarity))
+        if memory.type is MemoryType.EPISODIC:
+            links += _follows(ctx, rowid, memory)
+        links += _contradictions(ctx, rowid, memory)
+    return links
+
+
+def _edge(
+    ctx: Context, a: tuple[int, Memory], b: tuple[int, Memory], kind: LinkKind, weight: float
+) -> Link:
+    """One undirected link, stored from the newer memory to the older so it exists once."""
+    newer, older = (a, b) if a[0] > b[0] else (b, a)
+    return Link(newer[1].id, older[1].id, kind, round(weight, 4), "sleep", ctx.now)
+
+
+def _entities(memory: Memory) -> set[str]:
+    names = {normalize_text(str(e)) for e in memory.fields.get("entities", []) or []}
+    slot = memory.fields.get("slot")
+    if isinstance(slot, dict) and slot.get("subject") and slot.get("attribute"):
+        names.add(normalize_text(f"{slot['subject']} {slot['attribute']}"))
+    return {n for n in names if n}
+
+
+def _follows(ctx: Context, rowid: int, memory: Memory) -> list[Link]:
+    """Episodes just before and just after this one, within `follows_hours`."""
+    conn = ctx.store.conn
+    when = (memory.valid_from or memory.recorded_at).timestamp()
+    gap = ctx.sleep.follows_hours * 3600
+    base = (
+        "SELECT id FROM memories WHERE type = 'episodic' AND superseded_at IS NULL "
+        "AND status = 'active' AND json_extract(fields, '$.sleep') IS NULL AND rowid != ? "
+    )
+    before = conn.execute(
+        base + "AND event_ts BETWEEN ? AND ? AND (event_ts < ? OR (event_ts = ? AND rowid < ?)) "
+        "ORDER BY event_ts DESC, rowid DESC LIMIT 1",
+        (rowid, when - gap, when, when, when, rowid),
+    ).fetchone()
+    after = conn.execute(
+        base + "AND event_ts BETWEEN ? AND ? AND (event_ts > ? OR (event_ts = ? AND rowid > ?)) "
+        "ORDER BY event_ts, rowid LIMIT 1",
+        (rowid, when, when + gap, when, when, rowid),
+    ).fetchone()
+    links = []
+    if before is not None:
+        links.append(Link(memory.id, before[0], LinkKind.FOLLOWS, 1.0, "sleep", ctx.now))
+    if after is not None:
+        links.append(Link(after[0], memory.id, LinkKind.FOLLOWS, 1.0, "sleep", ctx.now))
+    return links
+
+
+def _contradictions(ctx: Context, rowid: int, memory: Memory) -> list[Link]:
+    slot = memory.fields.get("slot")
+    if not isinstance(slot, dict) or not slot.get("key") or not slot.get("attribute"):
+        return []
+    value = normalize_text(str(slot.get("value", "")))
+    others = ctx.store.current_by_slot(str(slot["key"]))
+    rowids = ctx.store.rowids_of([o.id for o in others])
+    return [
+        _edge(ctx, (rowid, memory), (rowids[o.id], o), LinkKind.CONTRADICTS, 1.0)
+        for o in others
+        if o.id != memory.id and normalize_text(str(o.fields["slot"].get("value", ""))) != value
+    ]
+
+
+def _insert(conn: Connection, links: Sequence[Link]) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO links (src, dst, kind, weight, created_by, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (lk.src, lk.dst, str(lk.kind), lk.weight, lk.created_by, lk.created_at.isoformat())
+            for lk in links
+        ],
+    )
+
+
+# -- evolve --------------------------------------------------------------------------------------
+def evolve(ctx: Context, log: PhaseLog) -> None:
+    if ctx.llm is None:
+        log.detail["note"] = "skipped: rewriting a neighbour's wording needs the model"
+        with ctx.batch(log) as conn:  # the memories seen stay seen: no backlog for a later model
+            ctx.set_mark(conn, "evolve", ctx.max_rowid())
+        return
+    lo, hi = _range(ctx, log, "evolve")
+    if "planned" not in log.detail:
+        plan = _plan_evolution(ctx, lo, hi)
+        if ctx.dry_run:
+            for step in plan:
+                log.count("evolved")
+                log.example("evolved", step)
+            return
+        with ctx.batch(log) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO sleep_steps (run_id, phase, seq, payload) "
+                "VALUES (?, 'evolve', ?, ?)",
+                [(log.run_id, i, json.dumps(step)) for i, step in enumerate(plan)],
+            )
+            log.detail["planned"] = len(plan)
+    while True:
+        rows = ctx.store.conn.execute(
+            "SELECT seq, payload FROM sleep_steps WHERE run_id = ? AND phase = 'evolve' "
+            "AND seq >= ? ORDER BY seq LIMIT ?",
+            (log.run_id, log.cursor, ctx.sleep.batch_size),
+        ).fetchall()
+        if not rows:
+            break
+        with ctx.batch(log):
+            for seq, payload in rows:
+                _evolve_one(ctx, log, json.loads(payload))
+                log.cursor = int(seq) + 1
+    with ctx.batch(log) as conn:
+        ctx.set_mark(conn, "evolve", hi)
+
+
+def _plan_evolution(ctx: Context, lo: int, hi: int) -> list[dict[str, Any]]:
+    """For new memories with a close older neighbour: the neighbour's wording after the model
+    folded the new memory's context in (only where it changed, at most EVOLVE_LIMIT calls)."""
+    queries = _new_memories(ctx, lo, hi)
+    if not queries:
+        return []
+    index = NeighbourIndex.of_store(ctx.store, hi)
+    plan: list[dict[str, Any]] = []
+    touched: set[str] = set()
+    calls = 0
+    for start in range(0, len(queries), ctx.sleep.batch_size):
+        chunk = queries[start : start + ctx.sleep.batch_size]
+        found = index.search(chunk, 1)
+        pairs = [
+            (q, hits[0][0])
+            for q, hits in zip(chunk, found, strict=True)
+            if hits and hits[0][1] >= ctx.sleep.link_similarity and hits[0][0] < q
+        ]
+        memories = ctx.store.memories_by_rowid(sorted({r for p in pairs for r in p}))
+        for q, n in pairs:
+            new, old = memories.get(q), memories.get(n)
+            if new is None or old is None or old.id in touched or made_by_sleep(old.fields):
+                continue
+            if calls >= EVOLVE_LIMIT:
+                return plan
+            calls += 1
+            text = _refined(ctx, old, new)
+            if text is not None:
+                touched.add(old.id)
+                plan.append({"target": old.id, "by": new.id, "text": text})
+    return plan
+
+
+def _refined(ctx: Context, old: Memory, new: Memory) -> str | None:
+    assert ctx.llm is not None
+    fence = DataFence.new()
+    prompt = (
+        "An older memory and a newer one about the same thing, as quoted data:\n"
+        f"{fence.wrap([old.text, new.text])}\n"
+        "If the newer memory [1] adds context that makes the older memory [0] clearer or more "
+        "complete, rewrite [0] to include that context in one sentence; otherwise repeat [0] "
+        "exactly. Keep every detail of [0]. Give the text and the type of [0]."
+    )
+    try:
+        output = ctx.llm.run("consolidate", prompt, CONSOLIDATE)
+    except ExpectedError:
+        return None
+    text = " ".join(redact(str(output.get("text", ""))).text.split())
+    if normalize_text(text) == normalize_text(old.text):
+        return None
+    kept = set(normalize_text(old.text).split())
+    allowed = kept | set(normalize_text(new.text).split())
+    words = normalize_text(text).split()
+    if (
+        not rules.is_memorable(text)
+        or looks_like_injection(text)
+        or len(kept & set(words)) < 0.6 * len(kept)  # it must still say what [0] said
+        or any(any(c.isdigit() for c in w) and w not in allowed for w in words)
+    ):
+        return None
+    return text
+
+
+def _evolve_one(ctx: Context, log: PhaseLog, step: dict[str, Any]) -> None:
+    store = ctx.store
+    try:
+        old = store.get_memory(step["target"])
+    except ExpectedError:
+        old = None
+    if old is None or not old.is_current:
+        log.count("skipped")
+        return
+    new = Memory(
+        type=old.type,
+        text=step["text"],
+        fields={**old.fields, "sleep": "evolve", "evolved_by": step["by"]},
+        valid_from=old.valid_from,
+        valid_to=old.valid_to,
+        recorded_at=ctx.now,
+        sources=sorted(set(old.sources) | set(store.get_memory(step["by"]).sources)),
+        importance=old.importance,
+        strength=old.strength,
+        last_recalled_at=old.last_recalled_at,
+        recall_count=old.recall_count,
+        tier=old.tier,
+        id=sleep_id("evolve", old.id, step["by"]),
+    )
+    store.supersede(old.id, new, when=ctx.now)
+    # The new version keeps the old one's links and is linked to the memory that refined it.
+    inherited = [
+        Link(
+            new.id if lk.src == old.id else lk.src,
+            new.id if lk.dst == old.id else lk.dst,
+            lk.kind,
+            lk.weight,
+            "sleep",
+            ctx.now,
+        )
+        for lk in store.links_of([old.id])
+        if lk.kind is not LinkKind.MERGED_INTO
+    ]
+    inherited.append(Link(new.id, step["by"], LinkKind.RELATED, 1.0, "sleep", ctx.now))
+    _insert(store.conn, inherited)
+    log.count("evolved")
+    log.example("evolved", {"memory_id": new.id, "from": old.id, "text": new.text[:200]})
