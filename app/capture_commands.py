@@ -21,6 +21,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from app.model_commands import configured_llm
+from app.sleep_commands import SerialLLM, nightly
 from core.capture import health as healthfile
 from core.capture.desktop import open_desktop
 from core.capture.health import Health
@@ -67,14 +68,18 @@ def parse_duration(text: str) -> timedelta:
 
 
 @contextmanager
-def monitor_for(store: Store, settings: Settings, home: Home) -> Iterator[Monitor]:
-    """A capture monitor on this session's desktop, feeding the memory pipeline."""
+def monitor_for(
+    store: Store, settings: Settings, home: Home, schedule_sleep: bool = False
+) -> Iterator[Monitor]:
+    """A capture monitor on this session's desktop, feeding the memory pipeline; with
+    `schedule_sleep`, the nightly sleep job is scheduled in this process too."""
     desktop = open_desktop()
     try:
         if settings.capture.ocr:
             tesseract_version()
             check_languages(settings.capture.ocr_language)
-        with configured_llm(settings, home) as llm:
+        with configured_llm(settings, home) as model:
+            llm = SerialLLM(model) if model is not None else None
             roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
             pipeline = Pipeline(store, roles, llm, settings.pipeline)
 
@@ -83,9 +88,12 @@ def monitor_for(store: Store, settings: Settings, home: Home) -> Iterator[Monito
                 return report.added + report.updated + report.deleted
 
             monitor = Monitor(store, home, settings.capture, desktop, MssScreen, ingest)
+            scheduler = nightly(store, settings, home, llm) if schedule_sleep else None
             try:
                 yield monitor
             finally:
+                if scheduler is not None:
+                    scheduler.shutdown()
                 monitor.close()
     finally:
         desktop.close()
@@ -177,7 +185,10 @@ def cmd_run(args: argparse.Namespace, out: TextIO, opened: Opener) -> int:
 
     previous = signal.signal(signal.SIGTERM, on_signal)
     try:
-        with opened(args) as (store, settings, home), monitor_for(store, settings, home) as monitor:
+        with (
+            opened(args) as (store, settings, home),
+            monitor_for(store, settings, home, schedule_sleep=True) as monitor,
+        ):
 
             def on_tick(tick: Tick, health: Health) -> None:
                 if live:

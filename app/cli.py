@@ -19,6 +19,7 @@ from app.capture_commands import add_parser as add_capture_parser
 from app.chat_commands import add_parser as add_chat_parser
 from app.model_commands import add_parser as add_models_parser
 from app.model_commands import configured_llm, make_embedder, reembed_store
+from app.sleep_commands import add_parser as add_sleep_parser
 from app.terminal import passphrase_provider, progress_bar
 from core.chats import import_chats
 from core.dates import find_dates, start_of_day
@@ -110,6 +111,7 @@ def memory_dict(store: Store, memory: Memory, reveal: bool = False) -> dict[str,
         "strength": memory.strength,
         "recall_count": memory.recall_count,
         "tier": str(memory.tier),
+        "pinned": memory.pinned,
         "status": str(memory.status),
         "sources": source_ids(store, memory),
         "observation_ids": memory.sources,
@@ -277,6 +279,10 @@ def cmd_memories(args: argparse.Namespace, out: TextIO) -> int:
         elif args.memories_command == "show":
             chain = store.versions(args.id)
             target = store.get_memory(args.id)
+            if target.is_current and not args.no_recall:
+                # Opening a memory is a recall: its decay clock restarts, a faded one is hot again.
+                store.mark_recalled([target.id], datetime.now().astimezone())
+                target = store.get_memory(target.id)
             decisions = store.decisions_for([m.id for m in chain])
             if args.json:
                 data = memory_dict(store, target, args.reveal)
@@ -329,6 +335,13 @@ def cmd_memories(args: argparse.Namespace, out: TextIO) -> int:
                 emit({"approved": target.id}, out)
             else:
                 out.write(f"Approved {target.id}: it can now be used in answers.\n")
+        elif args.memories_command == "pin":
+            target = store.set_pinned(args.id, not args.off)
+            if args.json:
+                emit({"memory_id": target.id, "pinned": target.pinned}, out)
+            else:
+                verb = "Pinned" if target.pinned else "Unpinned"
+                out.write(f"{verb} {target.id}: {shown_text(target)}\n")
         elif args.memories_command == "forget":
             target = store.get_memory(args.id)
             if not args.yes:
@@ -468,12 +481,19 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("show", help="one memory with its sources and versions")
     m.add_argument("id")
     m.add_argument("--reveal", action="store_true", help="show a vault memory's text")
+    m.add_argument(
+        "--no-recall", action="store_true", help="look without counting it as a recall"
+    )
     m.add_argument("--json", action="store_true")
     m = msub.add_parser("review", help="memories quarantined for instruction-like text")
     m.add_argument("--limit", type=_bounded(1, 1_000_000), default=100)
     m.add_argument("--json", action="store_true")
     m = msub.add_parser("approve", help="release a quarantined memory for use in answers")
     m.add_argument("id")
+    m.add_argument("--json", action="store_true")
+    m = msub.add_parser("pin", help="keep a memory: it never fades to the cold tier")
+    m.add_argument("id")
+    m.add_argument("--off", action="store_true", help="unpin it")
     m.add_argument("--json", action="store_true")
     m = msub.add_parser("forget", help="erase a memory and all its versions")
     m.add_argument("id")
@@ -490,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_chat_parser(sub, opened)
     add_capture_parser(sub, opened)
+    add_sleep_parser(sub, opened)
     add_models_parser(sub)
 
     p = sub.add_parser("tour", help="a short guided tour on sample data (touches nothing of yours)")

@@ -127,10 +127,11 @@ def summarise(ctx: Context, log: PhaseLog) -> None:
     total = len(days) + len(weeks)
     done = 0
     planned: dict[date, Memory] = {}  # a dry run's day summaries, for its weeks to see
+    secret = _vault_sources(ctx) if days else set()
 
     for day in days:
         if day.toordinal() > log.cursor:
-            plan = _plan_day(ctx, log, _read_day(ctx, zone, day))
+            plan = _plan_day(ctx, log, _read_day(ctx, zone, day, secret))
             if plan is None:
                 log.cursor = day.toordinal()  # saved with the next batch, else recounted
             elif ctx.dry_run:
@@ -210,7 +211,16 @@ def _weeks(first: date, yesterday: date) -> list[date]:
     return weeks
 
 
-def _read_day(ctx: Context, zone: tzinfo, day: date) -> _Day:
+def _vault_sources(ctx: Context) -> set[str]:
+    """Observations a vault memory came from: a summary citing one would lead to the secret."""
+    rows = ctx.store.conn.execute(
+        "SELECT s.observation_id FROM memories m JOIN memory_sources s ON s.memory_id = m.id "
+        "WHERE m.type = 'vault'"
+    )
+    return {row[0] for row in rows}
+
+
+def _read_day(ctx: Context, zone: tzinfo, day: date, secret: set[str]) -> _Day:
     start, end = _start(day, zone), _start(day + timedelta(days=1), zone)
     span = (start.timestamp(), end.timestamp())
     conn = ctx.store.conn
@@ -220,7 +230,8 @@ def _read_day(ctx: Context, zone: tzinfo, day: date) -> _Day:
         f"WHERE event_ts >= ? AND event_ts < ? AND {_PART_WHERE}",
         span,
     ):
-        if not made_by_sleep(json.loads(fields)):
+        # The query left out what the sleep job made; parse only what could say otherwise.
+        if '"sleep"' not in fields or not made_by_sleep(json.loads(fields)):
             parts[mid] = _Part(mid, text, float(importance), float(ts))
     if parts:
         for mid, obs_id in conn.execute(
@@ -238,15 +249,12 @@ def _read_day(ctx: Context, zone: tzinfo, day: date) -> _Day:
             span,
         )
     ]
-    # A chat turn that a vault memory came from would lead from the summary to the secret.
     chats = [
         row[0]
         for row in conn.execute(
-            "SELECT o.id FROM observations o WHERE o.ts >= ? AND o.ts < ? AND o.source = 'chat' "
-            "AND NOT EXISTS (SELECT 1 FROM memory_sources s JOIN memories m ON m.id = s.memory_id "
-            "WHERE s.observation_id = o.id AND m.type = 'vault')",
-            span,
+            "SELECT id FROM observations WHERE ts >= ? AND ts < ? AND source = 'chat'", span
         )
+        if row[0] not in secret
     ]
     ranked = sorted(parts.values(), key=lambda p: (-p.importance, p.ts, p.id))
     return _Day(day, start, end, ranked, segments, chats)
@@ -280,7 +288,9 @@ def _summaries(
     """
     sql = (
         "SELECT rowid FROM memories WHERE event_ts >= ? AND event_ts < ? "
-        "AND superseded_at IS NULL AND status = 'active' AND json_extract(fields, '$.sleep') = ?"
+        "AND superseded_at IS NULL AND status = 'active' "
+        # The cheap text test first: most rows of the range are not summaries.
+        "AND instr(fields, '\"sleep\"') > 0 AND json_extract(fields, '$.sleep') = ?"
     )
     params: list[Any] = [(start - _MARGIN).timestamp(), (end + _MARGIN).timestamp(), kind]
     if key is not None:
@@ -402,11 +412,15 @@ def _app_seconds(segments: Sequence[_Segment]) -> list[tuple[str, float]]:
 
 def _titles(segments: Sequence[_Segment], app: str) -> list[str]:
     """The app's most-used distinct window titles, without the app's own name, shortened."""
-    seconds: dict[str, float] = defaultdict(float)
+    by_title: dict[str, float] = defaultdict(float)
     for segment in segments:
+        if segment.app == app and segment.title:
+            by_title[segment.title] += segment.seconds
+    seconds: dict[str, float] = defaultdict(float)
+    for title, spent in by_title.items():
         # A title written to steer a model is left out, whole (before shortening hides it).
-        if segment.app == app and segment.title and not looks_like_injection(segment.title):
-            seconds[_short_title(segment.title, app)] += segment.seconds
+        if not looks_like_injection(title):
+            seconds[_short_title(title, app)] += spent
     ranked = sorted(seconds.items(), key=lambda item: (-item[1], item[0]))
     return [t for t, _ in ranked if t][:_TITLES_PER_APP]
 
@@ -451,8 +465,8 @@ def _event(text: str) -> str:
     return _cut(" ".join(text.split()).rstrip(".").strip(), _EVENT_CHARS)
 
 
-def _events(parts: Sequence[_Part]) -> list[str]:
-    """The parts' texts, most important first, without repeats."""
+def _events(parts: Sequence[_Part], limit: int) -> list[str]:
+    """The first `limit` of the parts' texts, most important first, without repeats."""
     seen: set[str] = set()
     events = []
     for part in parts:
@@ -460,6 +474,8 @@ def _events(parts: Sequence[_Part]) -> list[str]:
         if event and event.casefold() not in seen:
             seen.add(event.casefold())
             events.append(event)
+            if len(events) == limit:
+                break
     return events
 
 
@@ -505,7 +521,10 @@ def _day_facts(day: _Day) -> list[str]:
 
 def _day_text(day: _Day) -> str:
     """A fixed, readable sentence about the day, at most MAX_TEXT characters."""
-    return _fit(f"{_long_date(day.day)}: ", _day_facts(day), _events(day.parts))
+    # More events than could ever fit (each takes 3 characters or more), so the ellipsis still
+    # tells when some were left out.
+    events = _events(day.parts, MAX_TEXT // 2)
+    return _fit(f"{_long_date(day.day)}: ", _day_facts(day), events)
 
 
 def _week_span(monday: date) -> str:
@@ -602,7 +621,9 @@ def _fenced_prompt(ctx: Context, intro: str, facts: Sequence[str], items: Sequen
 def _day_prompt(ctx: Context, day: _Day) -> str:
     facts = _day_facts(day) or ["no time at the computer was recorded"]
     intro = f"Summarise in one paragraph what the user did on {_long_date(day.day)}."
-    return _fenced_prompt(ctx, intro, facts, _events(day.parts), "Events, most important first")
+    return _fenced_prompt(
+        ctx, intro, facts, _events(day.parts, _MODEL_EVENTS), "Events, most important first"
+    )
 
 
 def _week_prompt(ctx: Context, monday: date, days: Sequence[Memory]) -> str:

@@ -269,6 +269,10 @@ class Store:
             if progress:
                 progress(done, total)
 
+    def sibling(self) -> Store:
+        """Another connection to the same store, for work on another thread (the sleep job)."""
+        return Store.open(self.path, self._key, self.embedder, cache_mb=self._cache_mb)
+
     def derive_key(self, label: bytes) -> bytes:
         """A 256-bit key for another purpose (frame files), derived from the data key (HKDF)."""
         if self._key is None:
