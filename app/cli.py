@@ -481,9 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     m = msub.add_parser("show", help="one memory with its sources and versions")
     m.add_argument("id")
     m.add_argument("--reveal", action="store_true", help="show a vault memory's text")
-    m.add_argument(
-        "--no-recall", action="store_true", help="look without counting it as a recall"
-    )
+    m.add_argument("--no-recall", action="store_true", help="look without counting it as a recall")
     m.add_argument("--json", action="store_true")
     m = msub.add_parser("review", help="memories quarantined for instruction-like text")
     m.add_argument("--limit", type=_bounded(1, 1_000_000), default=100)

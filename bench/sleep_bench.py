@@ -840,7 +840,7 @@ def verdict(results: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def render(results: Sequence[dict[str, Any]], env: dict[str, Any]) -> str:
-    label_w, width = 34, 12
+    label_w, width = 34, 14
     multi = len(results) > 1
     out: list[str] = []
 

@@ -31,6 +31,7 @@ from core.store import Store
 from core.store.connection import read_only
 
 PhaseFn = Callable[[Context, PhaseLog], None]
+MAX_ATTEMPTS = 3  # starts of one run before it is given up
 
 PHASE_FUNCTIONS: dict[str, PhaseFn] = {
     "backup": backup.backup,
@@ -111,12 +112,23 @@ def exclusive(home: Home | None) -> Iterator[None]:
 
 
 def pending_run(store: Store) -> tuple[str, datetime, list[str], str] | None:
-    """(id, now, phases, trigger) of a run that was interrupted, if there is one."""
+    """(id, now, phases, trigger) of a run that was interrupted, if there is one.
+
+    A run that failed MAX_ATTEMPTS times in a row (the same error each start, say) is given up
+    and marked failed, so one bad night cannot block every later one.
+    """
     row = store.conn.execute(
-        "SELECT id, now, phases, trigger FROM sleep_runs WHERE status = 'running' "
+        "SELECT id, now, phases, trigger, attempts FROM sleep_runs WHERE status = 'running' "
         "ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
     if row is None:
+        return None
+    if int(row[4]) >= MAX_ATTEMPTS:
+        with store.write() as conn:
+            conn.execute(
+                "UPDATE sleep_runs SET status = 'failed', finished_at = ? WHERE id = ?",
+                (datetime.now(UTC).isoformat(), row[0]),
+            )
         return None
     return row[0], datetime.fromisoformat(row[1]), json.loads(row[2]), row[3]
 
@@ -143,6 +155,10 @@ def run_sleep(
         pending = pending_run(store) if resume else None
         if pending is not None:
             run_id, when, chosen, trigger = pending
+            with store.write() as conn:
+                conn.execute(
+                    "UPDATE sleep_runs SET attempts = attempts + 1 WHERE id = ?", (run_id,)
+                )
         else:
             run_id = uuid7()
             with store.write() as conn:

@@ -28,9 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import islice
 from typing import Any
 
 from core.errors import ExpectedError
@@ -111,7 +112,7 @@ class _Plan:
     key: str  # "2026-11-17" | "2026-W47"
     memory: Memory
     part_ids: list[str]
-    replaces: Memory | None
+    replaces: str | None  # the id of the current summary it supersedes
 
 
 def summarise(ctx: Context, log: PhaseLog) -> None:
@@ -271,34 +272,41 @@ def _exists(ctx: Context, memory_id: str) -> bool:
     return row is not None
 
 
-def _current(ctx: Context, kind: str, key: str, start: datetime, end: datetime) -> Memory | None:
-    """The current summary of this kind and key, if there is one."""
-    found = _summaries(ctx, kind, start, end, key)
-    return found[0] if found else None
+def _current(ctx: Context, kind: str, key: str, start: datetime, end: datetime) -> str | None:
+    """The id of the current summary of this kind and key, if there is one."""
+    sql, params = _summaries_sql(kind, start, end, [key])
+    row = ctx.store.conn.execute(sql + " LIMIT 1", params).fetchone()
+    return str(row[1]) if row else None
 
 
 def _summaries(
-    ctx: Context, kind: str, start: datetime, end: datetime, key: str | None = None
+    ctx: Context, kind: str, start: datetime, end: datetime, keys: Sequence[str]
 ) -> list[Memory]:
-    """Current summaries of a kind dated around [start, end) (and with this key), newest first.
+    """The current summaries of a kind with one of these keys, newest first."""
+    sql, params = _summaries_sql(kind, start, end, keys)
+    rows = ctx.store.conn.execute(sql, params).fetchall()
+    found = ctx.store.memories_by_rowid([int(r[0]) for r in rows])
+    return [found[int(r[0])] for r in rows if int(r[0]) in found]
+
+
+def _summaries_sql(
+    kind: str, start: datetime, end: datetime, keys: Sequence[str]
+) -> tuple[str, list[Any]]:
+    """(rowid, id) of current summaries of a kind and keys dated around [start, end).
 
     Summaries are dated at the start of their period, so the indexed time range narrows the
     search before any fields are read; a day on each side finds those made while the user was in
     another time zone.
     """
     sql = (
-        "SELECT rowid FROM memories WHERE event_ts >= ? AND event_ts < ? "
+        "SELECT rowid, id FROM memories WHERE event_ts >= ? AND event_ts < ? "
         "AND superseded_at IS NULL AND status = 'active' "
         # The cheap text test first: most rows of the range are not summaries.
-        "AND instr(fields, '\"sleep\"') > 0 AND json_extract(fields, '$.sleep') = ?"
+        "AND instr(fields, '\"sleep\"') > 0 AND json_extract(fields, '$.sleep') = ? "
+        f"AND json_extract(fields, '$.{kind}') IN ({', '.join('?' * len(keys))}) "
+        "ORDER BY rowid DESC"
     )
-    params: list[Any] = [(start - _MARGIN).timestamp(), (end + _MARGIN).timestamp(), kind]
-    if key is not None:
-        sql += f" AND json_extract(fields, '$.{kind}') = ?"
-        params.append(key)
-    rows = ctx.store.conn.execute(sql + " ORDER BY rowid DESC", params).fetchall()
-    found = ctx.store.memories_by_rowid([int(r[0]) for r in rows])
-    return [found[int(r[0])] for r in rows if int(r[0]) in found]
+    return sql, [(start - _MARGIN).timestamp(), (end + _MARGIN).timestamp(), kind, *keys]
 
 
 def _plan_day(ctx: Context, log: PhaseLog, day: _Day) -> _Plan | None:
@@ -341,7 +349,7 @@ def _plan_week(
     start, end = _start(monday, zone), _start(monday + timedelta(days=7), zone)
     dates = {(monday + timedelta(days=i)).isoformat(): monday + timedelta(days=i) for i in range(7)}
     by_day: dict[date, Memory] = {}
-    for memory in _summaries(ctx, "day", start, end):
+    for memory in _summaries(ctx, "day", start, end, list(dates)):
         day = dates.get(str(memory.fields.get("day", "")))
         if day is not None and day not in by_day:
             by_day[day] = memory
@@ -392,7 +400,7 @@ def _report(log: PhaseLog, plan: _Plan) -> None:
 def _write(ctx: Context, plan: _Plan) -> None:
     """Add the summary (or supersede the one it replaces) and link it to its parts; in a batch."""
     if plan.replaces is not None:
-        ctx.store.supersede(plan.replaces.id, plan.memory, when=ctx.now)
+        ctx.store.supersede(plan.replaces, plan.memory, when=ctx.now)
     else:
         ctx.store.add_memories([plan.memory])
     ctx.store.add_links(
@@ -465,36 +473,35 @@ def _event(text: str) -> str:
     return _cut(" ".join(text.split()).rstrip(".").strip(), _EVENT_CHARS)
 
 
-def _events(parts: Sequence[_Part], limit: int) -> list[str]:
-    """The first `limit` of the parts' texts, most important first, without repeats."""
+def _events(parts: Sequence[_Part]) -> Iterator[str]:
+    """The parts' texts, most important first, without repeats (read only as far as needed)."""
     seen: set[str] = set()
-    events = []
     for part in parts:
         event = _event(part.text)
         if event and event.casefold() not in seen:
             seen.add(event.casefold())
-            events.append(event)
-            if len(events) == limit:
-                break
-    return events
+            yield event
 
 
-def _fit(head: str, clauses: Sequence[str], events: Sequence[str], label: str = "events: ") -> str:
+def _fit(head: str, clauses: Sequence[str], events: Iterable[str], label: str = "events: ") -> str:
     """`head` and the clauses, then as many events as fit in MAX_TEXT, ending with an ellipsis
     when some were left out."""
     text = head + "; ".join(clauses)
-    if events:
-        joiner = "; " if clauses else ""
-        kept: list[str] = []
-        for event in events:
-            candidate = text + joiner + label + "; ".join([*kept, event])
-            if len(candidate) + len("; …") > MAX_TEXT:
-                break
-            kept.append(event)
-        if kept:
-            text += joiner + label + "; ".join(kept)
-        if len(kept) < len(events):
-            return _cut(text + ("; …" if kept else joiner + "…"), MAX_TEXT)
+    joiner = "; " if clauses else ""
+    size = len(text) + len(joiner) + len(label)
+    kept: list[str] = []
+    left_out = False
+    for event in events:
+        size += len(event) + (2 if kept else 0)
+        if size + len("; …") > MAX_TEXT:
+            left_out = True
+            break
+        kept.append(event)
+    if kept:
+        text += joiner + label + "; ".join(kept)
+    if left_out:
+        return _cut(text + ("; …" if kept else joiner + "…"), MAX_TEXT)
+    text = text.rstrip(": ")  # a head with nothing after it
     return _cut(text if text.endswith("…") else text + ".", MAX_TEXT)
 
 
@@ -521,10 +528,7 @@ def _day_facts(day: _Day) -> list[str]:
 
 def _day_text(day: _Day) -> str:
     """A fixed, readable sentence about the day, at most MAX_TEXT characters."""
-    # More events than could ever fit (each takes 3 characters or more), so the ellipsis still
-    # tells when some were left out.
-    events = _events(day.parts, MAX_TEXT // 2)
-    return _fit(f"{_long_date(day.day)}: ", _day_facts(day), events)
+    return _fit(f"{_long_date(day.day)}: ", _day_facts(day), _events(day.parts))
 
 
 def _week_span(monday: date) -> str:
@@ -622,7 +626,11 @@ def _day_prompt(ctx: Context, day: _Day) -> str:
     facts = _day_facts(day) or ["no time at the computer was recorded"]
     intro = f"Summarise in one paragraph what the user did on {_long_date(day.day)}."
     return _fenced_prompt(
-        ctx, intro, facts, _events(day.parts, _MODEL_EVENTS), "Events, most important first"
+        ctx,
+        intro,
+        facts,
+        list(islice(_events(day.parts), _MODEL_EVENTS)),
+        "Events, most important first",
     )
 
 

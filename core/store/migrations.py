@@ -282,6 +282,7 @@ def m007_sleep(conn: Connection) -> None:
             status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
             finished_at TEXT,
             error       TEXT,
+            attempts    INTEGER NOT NULL DEFAULT 1,
             report      TEXT NOT NULL DEFAULT '{}'
         )
         """

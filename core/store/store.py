@@ -864,7 +864,10 @@ class Store:
             chain = self._lineage(memory_id)
             ids = [m.id for m in chain]
             rowids = self.rowids_of(ids)
-            observations = self.observations([o for m in chain for o in m.sources])
+            # Summaries and merges only gather their parts' sources: the statements to cut out
+            # of observations are those of the memories that came from them.
+            originals = [m for m in chain if not m.fields.get("sleep")]
+            observations = self.observations([o for m in originals for o in m.sources])
             for mid in ids:
                 rowid = rowids[mid]
                 conn.execute(
@@ -883,7 +886,8 @@ class Store:
                 still_used = conn.execute(
                     "SELECT 1 FROM memory_sources WHERE observation_id = ? LIMIT 1", (obs.id,)
                 ).fetchone()
-                text = _redact(obs, [m.text for m in chain]) if still_used else ""
+                said = [m.text for m in originals if obs.id in m.sources]
+                text = _redact(obs, said) if still_used else ""
                 conn.execute("UPDATE observations SET text = ? WHERE id = ?", (text, obs.id))
         self.checkpoint()
         return ids

@@ -289,3 +289,53 @@ def test_unknown_phases_are_refused(seeded: tuple[Store, dict[str, Any]]) -> Non
     store, _ = seeded
     with pytest.raises(Exception, match="unknown sleep phase 'nap'"):
         run_sleep(store, Settings(), now=NOW, phases=["nap"])
+
+
+def test_forgetting_an_episode_takes_its_day_summary_but_not_the_rest_of_the_day(
+    seeded: tuple[Store, dict[str, Any]], mnemo_home: Home
+) -> None:
+    store, ids = seeded
+    run_sleep(store, Settings(), home=mnemo_home, now=NOW)
+    day = "2026-11-15"
+    gone, kept = ids["episodes"][day]
+    summary = next(
+        lk.src for lk in store.links_of([gone]) if lk.kind is LinkKind.SUMMARIZES and lk.dst == gone
+    )
+    erased = store.forget(gone)
+    assert summary in erased and kept not in erased
+    kept_memory = store.get_memory(kept)
+    assert kept_memory.is_current
+    assert store.get_observation(kept_memory.sources[0]).text == kept_memory.text
+    # The next night summarises the day again, without what was forgotten.
+    run_sleep(store, Settings(), home=mnemo_home, now=NOW + (NOW - NOW.replace(hour=0)))
+    again = [
+        m
+        for m in store.list_memories(MemoryFilter(types=[MemoryType.EPISODIC]), limit=500)
+        if m.fields.get("sleep") == "day" and m.fields.get("day") == day
+    ]
+    assert len(again) == 1 and again[0].id != summary
+    parts = {
+        lk.dst
+        for lk in store.links_of([again[0].id])
+        if lk.src == again[0].id and lk.kind is LinkKind.SUMMARIZES
+    }
+    assert parts == {kept}
+
+
+def test_a_run_that_keeps_failing_is_given_up_after_three_starts(
+    seeded: tuple[Store, dict[str, Any]], mnemo_home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = seeded
+
+    def broken(ctx: Context, log: PhaseLog) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(runner.PHASE_FUNCTIONS, "decay", broken)
+    for _ in range(runner.MAX_ATTEMPTS):
+        with pytest.raises(RuntimeError):
+            run_sleep(store, Settings(), home=mnemo_home, now=NOW)
+    assert pending_run(store) is None  # given up
+    statuses = [r[0] for r in store.conn.execute("SELECT status FROM sleep_runs")]
+    assert statuses == ["failed"]
+    monkeypatch.undo()
+    assert run_sleep(store, Settings(), home=mnemo_home, now=NOW).status == "done"

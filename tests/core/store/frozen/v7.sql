@@ -18,7 +18,7 @@ CREATE TABLE observations (
         );
 CREATE UNIQUE INDEX observations_external ON observations (source, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX observations_ts ON observations (ts);
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m001_observations', '2026-11-21T08:59:11.992021+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m001_observations', '2026-11-21T09:08:58.640839+00:00');
 PRAGMA user_version = 1;
 CREATE TABLE memories (
             rowid            INTEGER PRIMARY KEY,
@@ -64,7 +64,7 @@ CREATE TABLE links (
             PRIMARY KEY (src, dst, kind)
         ) WITHOUT ROWID;
 CREATE INDEX links_dst ON links (dst);
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m002_memories', '2026-11-21T08:59:11.992301+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m002_memories', '2026-11-21T09:08:58.641184+00:00');
 PRAGMA user_version = 2;
 CREATE VIRTUAL TABLE memories_fts USING fts5 (
             text, content='memories', content_rowid='rowid',
@@ -84,7 +84,7 @@ CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
             VALUES ('delete', old.rowid, old.text);
             INSERT INTO memories_fts (rowid, text) VALUES (new.rowid, new.text);
         END;
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m003_fulltext', '2026-11-21T08:59:11.992640+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m003_fulltext', '2026-11-21T09:08:58.641613+00:00');
 PRAGMA user_version = 3;
 CREATE TABLE embedders (
             key         TEXT PRIMARY KEY,
@@ -95,7 +95,7 @@ CREATE TABLE embedders (
             active      INTEGER NOT NULL DEFAULT 0
         );
 CREATE UNIQUE INDEX embedders_one_active ON embedders (active) WHERE active = 1;
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m004_embedders', '2026-11-21T08:59:11.992743+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m004_embedders', '2026-11-21T09:08:58.641722+00:00');
 PRAGMA user_version = 4;
 CREATE TABLE decisions (
             id           TEXT PRIMARY KEY,
@@ -112,7 +112,7 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_target ON decisions (target_id);
 CREATE INDEX decisions_result ON decisions (result_id);
 CREATE INDEX memories_slot ON memories (json_extract(fields, '$.slot.key')) WHERE superseded_at IS NULL;
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m005_decisions', '2026-11-21T08:59:11.992906+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m005_decisions', '2026-11-21T09:08:58.641879+00:00');
 PRAGMA user_version = 5;
 CREATE TABLE segments (
             id             TEXT PRIMARY KEY,
@@ -164,7 +164,7 @@ CREATE TRIGGER frames_fts_update AFTER UPDATE OF text ON frames BEGIN
             INSERT INTO frames_fts (frames_fts, rowid, text) VALUES ('delete', old.rowid, old.text);
             INSERT INTO frames_fts (rowid, text) VALUES (new.rowid, new.text);
         END;
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m006_capture', '2026-11-21T08:59:11.993454+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m006_capture', '2026-11-21T09:08:58.642397+00:00');
 PRAGMA user_version = 6;
 ALTER TABLE memories ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE sleep_runs (
@@ -176,6 +176,7 @@ CREATE TABLE sleep_runs (
             status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
             finished_at TEXT,
             error       TEXT,
+            attempts    INTEGER NOT NULL DEFAULT 1,
             report      TEXT NOT NULL DEFAULT '{}'
         );
 CREATE INDEX sleep_runs_started ON sleep_runs (started_at);
@@ -197,7 +198,7 @@ CREATE TABLE sleep_steps (
             PRIMARY KEY (run_id, phase, seq)
         ) WITHOUT ROWID;
 CREATE TABLE sleep_marks (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-INSERT INTO schema_migrations (name, applied_at) VALUES ('m007_sleep', '2026-11-21T08:59:11.993935+00:00');
+INSERT INTO schema_migrations (name, applied_at) VALUES ('m007_sleep', '2026-11-21T09:08:58.642894+00:00');
 PRAGMA user_version = 7;
 
 INSERT INTO observations (id, source, external_id, time, ts, speaker, session, app, window, url,
