@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from app.model_commands import configured_llm
+from app.terminal import progress_bar
 from core.home import Home
 from core.ports import LLM
 from core.settings import Settings
@@ -79,23 +80,8 @@ def describe(report: SleepReport) -> str:
 @contextmanager
 def phase_progress(enabled: bool) -> Iterator[Callable[[str, int, int], None]]:
     """One progress bar on stderr, labelled with the phase being run; silent off a terminal."""
-    if not enabled:
-        yield lambda phase, done, total: None
-        return
-    from tqdm import tqdm
-
-    bar = tqdm(file=sys.stderr, leave=False, unit="item")
-    try:
-
-        def update(phase: str, done: int, total: int) -> None:
-            bar.set_description(f"sleep: {phase}", refresh=False)
-            bar.total = total or None
-            bar.n = done
-            bar.refresh()
-
-        yield update
-    finally:
-        bar.close()
+    with progress_bar("sleep", "item", enabled) as update:
+        yield lambda phase, done, total: update(done, total, f"sleep: {phase}")
 
 
 def cmd_sleep(args: argparse.Namespace, out: TextIO, opened: Opener) -> int:

@@ -10,11 +10,16 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from core.errors import InvalidInputError
 from core.keys import PassphraseProvider, passphrase_from_env
 
-Update = Callable[[int, int], None]
+
+class Update(Protocol):
+    """Progress so far; `label` renames the bar (a new phase of the same job)."""
+
+    def __call__(self, done: int, total: int, label: str | None = None) -> None: ...
 
 
 @contextmanager
@@ -23,14 +28,20 @@ def progress_bar(label: str, unit: str = "item", enabled: bool | None = None) ->
     if enabled is None:
         enabled = sys.stderr.isatty()
     if not enabled:
-        yield lambda done, total: None
+
+        def nothing(done: int, total: int, label: str | None = None) -> None:
+            pass
+
+        yield nothing
         return
     from tqdm import tqdm
 
     bar = tqdm(desc=label, unit=unit, unit_scale=unit == "B", file=sys.stderr, leave=False)
     try:
 
-        def update(done: int, total: int) -> None:
+        def update(done: int, total: int, label: str | None = None) -> None:
+            if label is not None:
+                bar.set_description(label, refresh=False)
             bar.total = total or None
             bar.n = done
             bar.refresh()

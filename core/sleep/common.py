@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -169,3 +169,46 @@ def made_by_sleep(fields: dict[str, Any]) -> str:
     """What the sleep job made this memory as ('merge', 'day', 'week', 'evolve'), or ''."""
     value = fields.get("sleep", "")
     return value if isinstance(value, str) else ""
+
+
+Step = dict[str, Any]
+
+
+def planned(
+    ctx: Context,
+    log: PhaseLog,
+    make_plan: Callable[[], Sequence[Step]],
+    apply: Callable[[Step], None],
+    count: Callable[[Step], None],
+    batch: int,
+) -> None:
+    """A phase whose changes feed its own later decisions (merging, rewriting): the whole plan
+    is made first and stored with the run, then applied `batch` steps per transaction, so a
+    resumed run applies the very plan the interrupted one made. A dry run only counts it."""
+    if "planned" not in log.detail:
+        plan = make_plan()
+        if ctx.dry_run:
+            for step in plan:
+                count(step)
+            return
+        with ctx.batch(log) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO sleep_steps (run_id, phase, seq, payload) "
+                "VALUES (?, ?, ?, ?)",
+                [(log.run_id, log.phase, i, json.dumps(step)) for i, step in enumerate(plan)],
+            )
+            log.detail["planned"] = len(plan)
+    total = int(log.detail["planned"])
+    while True:
+        rows = ctx.store.conn.execute(
+            "SELECT seq, payload FROM sleep_steps WHERE run_id = ? AND phase = ? AND seq >= ? "
+            "ORDER BY seq LIMIT ?",
+            (log.run_id, log.phase, log.cursor, batch),
+        ).fetchall()
+        if not rows:
+            return
+        with ctx.batch(log):
+            for seq, payload in rows:
+                apply(json.loads(payload))
+                log.cursor = int(seq) + 1
+        ctx.tick(log.phase, log.cursor, total)

@@ -17,7 +17,6 @@ merged-into link to it, as in MemOS, so provenance and history stay whole.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -29,7 +28,7 @@ from core.pipeline.guard import DataFence, looks_like_injection
 from core.pipeline.redaction import redact
 from core.pipeline.schemas import CONSOLIDATE
 from core.pipeline.update import event_day, near_duplicate
-from core.sleep.common import Context, PhaseLog, made_by_sleep, sleep_id
+from core.sleep.common import Context, PhaseLog, made_by_sleep, planned, sleep_id
 from core.sleep.neighbours import NeighbourIndex
 
 NEIGHBOURS = 8  # neighbours looked at per candidate
@@ -37,21 +36,19 @@ MAX_CLUSTER = 40  # a merge prompt and a cluster stay readable
 
 
 def consolidate(ctx: Context, log: PhaseLog) -> None:
-    if "planned" not in log.detail:
+    if "hi" not in log.detail:
         log.detail["hi"] = ctx.max_rowid()
-        plan = plan_merges(ctx, ctx.mark("consolidate"), int(log.detail["hi"]))
-        if ctx.dry_run:
-            for step in plan:
-                _count(log, step)
-            return
-        with ctx.batch(log) as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO sleep_steps (run_id, phase, seq, payload) "
-                "VALUES (?, 'consolidate', ?, ?)",
-                [(log.run_id, i, json.dumps(step)) for i, step in enumerate(plan)],
-            )
-            log.detail["planned"] = len(plan)
-    _apply(ctx, log)
+    hi = int(log.detail["hi"])
+    planned(
+        ctx,
+        log,
+        lambda: plan_merges(ctx, ctx.mark("consolidate"), hi),
+        lambda step: _merge(ctx, log, step),
+        lambda step: _count(log, step),
+        max(1, ctx.sleep.batch_size // 10),  # a cluster touches several rows
+    )
+    with ctx.batch(log) as conn:
+        ctx.set_mark(conn, "consolidate", hi)
 
 
 def plan_merges(ctx: Context, lo: int, hi: int) -> list[dict[str, Any]]:
@@ -179,26 +176,6 @@ def _model_text(ctx: Context, members: Sequence[Memory]) -> tuple[str, str]:
     ):
         return members[0].text, "rules"
     return text, "model"
-
-
-def _apply(ctx: Context, log: PhaseLog) -> None:
-    planned = int(log.detail["planned"])
-    batch = max(1, ctx.sleep.batch_size // 10)  # a cluster touches several rows
-    while True:
-        rows = ctx.store.conn.execute(
-            "SELECT seq, payload FROM sleep_steps WHERE run_id = ? AND phase = 'consolidate' "
-            "AND seq >= ? ORDER BY seq LIMIT ?",
-            (log.run_id, log.cursor, batch),
-        ).fetchall()
-        if not rows:
-            break
-        with ctx.batch(log):
-            for seq, payload in rows:
-                _merge(ctx, log, json.loads(payload))
-                log.cursor = int(seq) + 1
-        ctx.tick("consolidate", log.cursor, planned)
-    with ctx.batch(log) as conn:
-        ctx.set_mark(conn, "consolidate", int(log.detail["hi"]))
 
 
 def _merge(ctx: Context, log: PhaseLog, step: dict[str, Any]) -> None:

@@ -19,7 +19,6 @@ faithfully, so without one the phase reports that it was skipped.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +28,7 @@ from core.pipeline import rules
 from core.pipeline.guard import DataFence, looks_like_injection
 from core.pipeline.redaction import redact
 from core.pipeline.schemas import CONSOLIDATE
-from core.sleep.common import Context, PhaseLog, made_by_sleep, sleep_id
+from core.sleep.common import Context, PhaseLog, Step, made_by_sleep, planned, sleep_id
 from core.sleep.neighbours import NeighbourIndex
 from core.store.connection import Connection
 
@@ -178,32 +177,19 @@ def evolve(ctx: Context, log: PhaseLog) -> None:
             ctx.set_mark(conn, "evolve", ctx.max_rowid())
         return
     lo, hi = _range(ctx, log, "evolve")
-    if "planned" not in log.detail:
-        plan = _plan_evolution(ctx, lo, hi)
-        if ctx.dry_run:
-            for step in plan:
-                log.count("evolved")
-                log.example("evolved", step)
-            return
-        with ctx.batch(log) as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO sleep_steps (run_id, phase, seq, payload) "
-                "VALUES (?, 'evolve', ?, ?)",
-                [(log.run_id, i, json.dumps(step)) for i, step in enumerate(plan)],
-            )
-            log.detail["planned"] = len(plan)
-    while True:
-        rows = ctx.store.conn.execute(
-            "SELECT seq, payload FROM sleep_steps WHERE run_id = ? AND phase = 'evolve' "
-            "AND seq >= ? ORDER BY seq LIMIT ?",
-            (log.run_id, log.cursor, ctx.sleep.batch_size),
-        ).fetchall()
-        if not rows:
-            break
-        with ctx.batch(log):
-            for seq, payload in rows:
-                _evolve_one(ctx, log, json.loads(payload))
-                log.cursor = int(seq) + 1
+
+    def count(step: Step) -> None:
+        log.count("evolved")
+        log.example("evolved", step)
+
+    planned(
+        ctx,
+        log,
+        lambda: _plan_evolution(ctx, lo, hi),
+        lambda step: _evolve_one(ctx, log, step),
+        count,
+        ctx.sleep.batch_size,
+    )
     with ctx.batch(log) as conn:
         ctx.set_mark(conn, "evolve", hi)
 
