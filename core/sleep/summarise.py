@@ -5,9 +5,10 @@ A day's summary is made of what happened that day in the user's local time (the 
 closed screen segments that started that day (time per application, window titles; `closed` is 1
 until the recorder turns the segment into an observation and 2 after, both count) and the chat
 messages of the day (counted, never quoted; those a vault memory came from are left out). A day
-with neither episodes nor screen time gets no summary. A week's summary (ISO week, Monday to Sunday) is made of its current day
-summaries. Each summary links `summarizes` to what it is made of, and its sources are the union
-of theirs, so forgetting a summarised memory also forgets the summaries quoting it.
+with neither episodes nor screen time gets no summary. A week's summary (ISO week, Monday to
+Sunday) is made of its current day summaries. Each summary links `summarizes` to what it is made
+of, and its sources are the union of theirs, so forgetting a summarised memory also forgets the
+summaries quoting it.
 
 Everything is derived from the store and the run's `now`, and a summary's id is derived from the
 day (or week) and a fingerprint of the ids it is made of. So a repeated run finds every id already
@@ -30,7 +31,7 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 
@@ -51,19 +52,20 @@ _TITLES_PER_APP = 2
 _TITLE_CHARS = 40
 _EVENT_CHARS = 120
 _MODEL_EVENTS = 40  # events shown to the model at most (fewer when the prompt budget is short)
-_MARGIN = timedelta(days=1)  # around a period, where its summary made in another zone may be dated
 _SCAN_BUCKET = 3600  # seconds per group in the scan for active days (any UTC offset works)
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")  # fmt: skip
 
-# A current episodic memory the sleep job did not make (mirrors `made_by_sleep` in SQL, so the
-# scan for active days finds exactly the days whose parts the per-day read keeps).
+# A current episodic memory that is not itself a summary (merged and refined episodes are
+# parts like any other; mirrors `made_by_sleep` in SQL, so the scan for active days finds exactly
+# the days whose parts the per-day read keeps).
+SUMMARIES = ("day", "week")
 _PART_WHERE = (
     "type = 'episodic' AND status = 'active' AND superseded_at IS NULL "
     "AND (coalesce(json_type(fields, '$.sleep'), '') != 'text' "
-    "OR json_extract(fields, '$.sleep') = '')"
+    "OR json_extract(fields, '$.sleep') NOT IN ('day', 'week'))"
 )
 
 
@@ -136,10 +138,12 @@ def summarise(ctx: Context, log: PhaseLog) -> None:
             if plan is None:
                 log.cursor = day.toordinal()  # saved with the next batch, else recounted
             elif ctx.dry_run:
+                _report(log, plan)
                 planned[day] = plan.memory
             else:
                 with ctx.batch(log):
                     _write(ctx, plan)
+                    _report(log, plan)
                     log.cursor = day.toordinal()
         done += 1
         ctx.tick(PHASE, done, total)
@@ -149,9 +153,12 @@ def summarise(ctx: Context, log: PhaseLog) -> None:
             plan = _plan_week(ctx, log, zone, monday, planned)
             if plan is None:
                 log.detail["week_cursor"] = monday.toordinal()
-            elif not ctx.dry_run:
+            elif ctx.dry_run:
+                _report(log, plan)
+            else:
                 with ctx.batch(log):
                     _write(ctx, plan)
+                    _report(log, plan)
                     log.detail["week_cursor"] = monday.toordinal()
         done += 1
         ctx.tick(PHASE, done, total)
@@ -231,8 +238,8 @@ def _read_day(ctx: Context, zone: tzinfo, day: date, secret: set[str]) -> _Day:
         f"WHERE event_ts >= ? AND event_ts < ? AND {_PART_WHERE}",
         span,
     ):
-        # The query left out what the sleep job made; parse only what could say otherwise.
-        if '"sleep"' not in fields or not made_by_sleep(json.loads(fields)):
+        # The query left out the summaries; parse only what could say otherwise.
+        if '"sleep"' not in fields or made_by_sleep(json.loads(fields)) not in SUMMARIES:
             parts[mid] = _Part(mid, text, float(importance), float(ts))
     if parts:
         for mid, obs_id in conn.execute(
@@ -272,41 +279,44 @@ def _exists(ctx: Context, memory_id: str) -> bool:
     return row is not None
 
 
-def _current(ctx: Context, kind: str, key: str, start: datetime, end: datetime) -> str | None:
-    """The id of the current summary of this kind and key, if there is one."""
-    sql, params = _summaries_sql(kind, start, end, [key])
+def _current(ctx: Context, kind: str, key: str, day: date) -> str | None:
+    """The id of the current summary of this kind and key, dated `day`, if there is one."""
+    sql, params = _summaries_sql(kind, day, day, [key])
     row = ctx.store.conn.execute(sql + " LIMIT 1", params).fetchone()
     return str(row[1]) if row else None
 
 
 def _summaries(
-    ctx: Context, kind: str, start: datetime, end: datetime, keys: Sequence[str]
+    ctx: Context, kind: str, first: date, last: date, keys: Sequence[str]
 ) -> list[Memory]:
-    """The current summaries of a kind with one of these keys, newest first."""
-    sql, params = _summaries_sql(kind, start, end, keys)
+    """The current summaries of a kind with one of these keys dated `first` to `last`."""
+    sql, params = _summaries_sql(kind, first, last, keys)
     rows = ctx.store.conn.execute(sql, params).fetchall()
     found = ctx.store.memories_by_rowid([int(r[0]) for r in rows])
     return [found[int(r[0])] for r in rows if int(r[0]) in found]
 
 
 def _summaries_sql(
-    kind: str, start: datetime, end: datetime, keys: Sequence[str]
+    kind: str, first: date, last: date, keys: Sequence[str]
 ) -> tuple[str, list[Any]]:
-    """(rowid, id) of current summaries of a kind and keys dated around [start, end).
+    """(rowid, id) of the current summaries of a kind and keys dated `first` to `last`, newest
+    first.
 
-    Summaries are dated at the start of their period, so the indexed time range narrows the
-    search before any fields are read; a day on each side finds those made while the user was in
-    another time zone.
+    A summary is dated at local midnight of its period's first day, so the indexed time range
+    narrows the search before any fields are read. Midnight of a date falls, in whichever zone
+    the summary was made, between 14 hours before and 12 hours after that date's UTC midnight.
     """
+    low = datetime(first.year, first.month, first.day, tzinfo=UTC) - timedelta(hours=14)
+    high = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(hours=12)
     sql = (
-        "SELECT rowid, id FROM memories WHERE event_ts >= ? AND event_ts < ? "
+        "SELECT rowid, id FROM memories WHERE event_ts >= ? AND event_ts <= ? "
         "AND superseded_at IS NULL AND status = 'active' "
         # The cheap text test first: most rows of the range are not summaries.
         "AND instr(fields, '\"sleep\"') > 0 AND json_extract(fields, '$.sleep') = ? "
         f"AND json_extract(fields, '$.{kind}') IN ({', '.join('?' * len(keys))}) "
         "ORDER BY rowid DESC"
     )
-    return sql, [(start - _MARGIN).timestamp(), (end + _MARGIN).timestamp(), kind, *keys]
+    return sql, [low.timestamp(), high.timestamp(), kind, *keys]
 
 
 def _plan_day(ctx: Context, log: PhaseLog, day: _Day) -> _Plan | None:
@@ -337,10 +347,8 @@ def _plan_day(ctx: Context, log: PhaseLog, day: _Day) -> _Plan | None:
         importance=DAY_IMPORTANCE,
         id=memory_id,
     )  # fmt: skip
-    old = _current(ctx, "day", iso, day.start, day.end)
-    plan = _Plan("day", iso, memory, [p.id for p in day.parts], old)
-    _report(log, plan)
-    return plan
+    old = _current(ctx, "day", iso, day.day)
+    return _Plan("day", iso, memory, [p.id for p in day.parts], old)
 
 
 def _plan_week(
@@ -349,7 +357,7 @@ def _plan_week(
     start, end = _start(monday, zone), _start(monday + timedelta(days=7), zone)
     dates = {(monday + timedelta(days=i)).isoformat(): monday + timedelta(days=i) for i in range(7)}
     by_day: dict[date, Memory] = {}
-    for memory in _summaries(ctx, "day", start, end, list(dates)):
+    for memory in _summaries(ctx, "day", monday, monday + timedelta(days=6), list(dates)):
         day = dates.get(str(memory.fields.get("day", "")))
         if day is not None and day not in by_day:
             by_day[day] = memory
@@ -379,13 +387,12 @@ def _plan_week(
         importance=WEEK_IMPORTANCE,
         id=memory_id,
     )
-    old = _current(ctx, "week", key, start, end)
-    plan = _Plan("week", key, memory, [m.id for m in days], old)
-    _report(log, plan)
-    return plan
+    old = _current(ctx, "week", key, monday)
+    return _Plan("week", key, memory, [m.id for m in days], old)
 
 
 def _report(log: PhaseLog, plan: _Plan) -> None:
+    """Count the summary and keep it as an example (in its batch: saved with the summary)."""
     if plan.kind == "day":
         log.count("updated" if plan.replaces is not None else "days")
     else:
@@ -534,7 +541,10 @@ def _day_text(day: _Day) -> str:
 def _week_span(monday: date) -> str:
     sunday = monday + timedelta(days=6)
     if monday.year != sunday.year:
-        return f"{monday.day} {_MONTHS[monday.month - 1]} {monday.year} – {_long_date(sunday)[4:]}"
+        return (
+            f"{monday.day} {_MONTHS[monday.month - 1]} {monday.year} – "
+            f"{sunday.day} {_MONTHS[sunday.month - 1]} {sunday.year}"
+        )
     if monday.month != sunday.month:
         return (
             f"{monday.day} {_MONTHS[monday.month - 1]} – {sunday.day} {_MONTHS[sunday.month - 1]}"
@@ -598,8 +608,9 @@ _INSTRUCTIONS = (
 )
 
 
-def _fenced_prompt(ctx: Context, intro: str, facts: Sequence[str], items: Sequence[str],
-                   label: str) -> str:  # fmt: skip
+def _fenced_prompt(
+    ctx: Context, intro: str, facts: Sequence[str], items: Sequence[str], label: str
+) -> str:
     """The prompt: intro, the facts and as many items as the model's budget allows, fenced."""
     assert ctx.llm is not None
     fence = DataFence.new()
@@ -625,13 +636,8 @@ def _fenced_prompt(ctx: Context, intro: str, facts: Sequence[str], items: Sequen
 def _day_prompt(ctx: Context, day: _Day) -> str:
     facts = _day_facts(day) or ["no time at the computer was recorded"]
     intro = f"Summarise in one paragraph what the user did on {_long_date(day.day)}."
-    return _fenced_prompt(
-        ctx,
-        intro,
-        facts,
-        list(islice(_events(day.parts), _MODEL_EVENTS)),
-        "Events, most important first",
-    )
+    events = list(islice(_events(day.parts), _MODEL_EVENTS))
+    return _fenced_prompt(ctx, intro, facts, events, "Events, most important first")
 
 
 def _week_prompt(ctx: Context, monday: date, days: Sequence[Memory]) -> str:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.errors import ModelOutputError
-from core.memory import LinkKind, Memory, MemoryType, Observation, Status, uuid7
+from core.memory import LinkKind, Memory, MemoryType, Observation, Source, Status, Trust, uuid7
 from core.settings import Settings
 from core.sleep.common import Context, PhaseLog
 from core.sleep.summarise import summarise
@@ -36,7 +36,7 @@ class World:
     vault_source: str = ""
 
     def chat(self, when: datetime, text: str = "hello there") -> str:
-        obs = Observation(source="chat", time=when, text=text, trust="user", speaker="me")
+        obs = Observation(Source.CHAT, when, text, Trust.USER, speaker="me")
         self.store.add_observation(obs)
         self.sources.setdefault(when.date().isoformat(), set()).add(obs.id)
         return obs.id
@@ -59,8 +59,8 @@ class World:
     def segment(
         self, start: datetime, minutes: int, app: str | None, title: str, closed: int = 2
     ) -> str:
-        obs = Observation(source="screen", time=start, text=f"{title}: page text",
-                          trust="screen", app=app, window=title)  # fmt: skip
+        obs = Observation(Source.SCREEN, start, f"{title}: page text", Trust.SCREEN, app=app,
+                          window=title)  # fmt: skip
         self.store.add_observation(obs)
         if closed:
             self.sources.setdefault(start.date().isoformat(), set()).add(obs.id)
@@ -92,8 +92,7 @@ def world(store: Store) -> World:
     w.vault_source = vault.sources[0]
     w.sources["2026-11-17"].discard(w.vault_source)
     w.memory(at(17, 12, 30), "Anna lives in Porto", MemoryType.SEMANTIC)
-    w.store.add_memories([Memory(type=MemoryType.EPISODIC, text="A merged episode",
-                                 valid_from=at(17, 16), fields={"sleep": "merge"})])  # fmt: skip
+    # (A summary is never a part of a summary: the second-run tests below would see it.)
     # Thursday 19th: an episode, and a segment still open (not counted).
     w.episode(at(19, 18), "Called Anna about her trip")
     w.segment(at(19, 19), 20, "slack", "General", closed=0)
@@ -425,3 +424,37 @@ def test_days_with_no_summary_since_the_mark_are_looked_at_from_the_lookback(sto
     w.episode(at(2, 9), "An import from before the lookback")
     run(store, at(18, 9))
     assert sorted(summaries(store, "day")) == ["2026-11-03", "2026-11-10"]
+
+
+def test_a_week_over_new_year_is_named_by_its_iso_year(store: Store) -> None:
+    w = World(store)
+    w.episode(datetime(2026, 12, 31, 22, 0, tzinfo=BERLIN), "Watched the fireworks")
+    w.episode(datetime(2027, 1, 2, 11, 0, tzinfo=BERLIN), "Went skating")
+
+    run(store, datetime(2027, 1, 4, 9, 0, tzinfo=BERLIN))
+
+    week = summaries(store, "week")["2026-W53"]
+    assert week.text == (
+        "Week 53 of 2026 (28 December 2026 – 3 January 2027): active on 2 days; Thu 31: Watched "
+        "the fireworks; Sat 2: Went skating."
+    )
+    assert week.valid_from == datetime(2026, 12, 28, tzinfo=BERLIN)
+
+
+def test_a_summary_made_in_another_time_zone_is_superseded_not_doubled(world: World) -> None:
+    store = world.store
+    run(store)
+    berlin_made = summaries(store, "day")["2026-11-19"]
+    new_york = ZoneInfo("America/New_York")
+    late = world.memory(at(19, 20, zone=new_york), "Cooked dinner for friends")  # 02:00 in Berlin
+
+    run(store, datetime(2026, 11, 26, 9, 0, tzinfo=new_york))
+
+    current = [
+        m
+        for m in store.list_memories(limit=200)
+        if m.fields.get("sleep") == "day" and m.fields.get("day") == "2026-11-19"
+    ]
+    assert len(current) == 1 and current[0].supersedes == berlin_made.id
+    assert late.id in summarised(store, current[0].id)
+    assert current[0].valid_from == at(19, 0, zone=new_york)
