@@ -45,7 +45,7 @@ def consolidate(ctx: Context, log: PhaseLog) -> None:
         lambda: plan_merges(ctx, ctx.mark("consolidate"), hi),
         lambda step: _merge(ctx, log, step),
         lambda step: _count(log, step),
-        max(1, ctx.sleep.batch_size // 10),  # a cluster touches several rows
+        max(1, ctx.sleep.batch_size // 4),  # a cluster touches several rows
     )
     with ctx.batch(log) as conn:
         ctx.set_mark(conn, "consolidate", hi)
@@ -74,8 +74,9 @@ def plan_merges(ctx: Context, lo: int, hi: int) -> list[dict[str, Any]]:
             chunk = candidates[start : start + batch]
             found = index.search(chunk, NEIGHBOURS)
             close = [[(r, s) for r, s in hits if s >= threshold] for hits in found]
-            wanted = set(chunk) | {r for hits in close for r, _ in hits}
-            memories = store.memories_by_rowid(sorted(wanted)) if any(close) else {}
+            wanted = {r for r, hits in zip(chunk, close, strict=True) if hits}
+            wanted |= {r for hits in close for r, _ in hits}
+            memories = store.memories_by_rowid(sorted(wanted)) if wanted else {}
             for rowid, hits in zip(chunk, close, strict=True):
                 center = memories.get(rowid)
                 if not hits or center is None or center.id in taken:
@@ -182,8 +183,8 @@ def _merge(ctx: Context, log: PhaseLog, step: dict[str, Any]) -> None:
     store = ctx.store
     ids: list[str] = step["members"]
     found = store.rowids_of(ids)
-    members = [m for m in store.memories_by_rowid([found[i] for i in ids if i in found]).values()]
-    members.sort(key=lambda m: ids.index(m.id))
+    loaded = store.memories_by_rowid([found[i] for i in ids if i in found])
+    members = [loaded[found[i]] for i in ids if i in found]
     if len(members) != len(ids) or not all(m.is_current for m in members):
         log.count("skipped")  # the user changed one of them since the plan was made
         return

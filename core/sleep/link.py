@@ -19,7 +19,10 @@ faithfully, so without one the phase reports that it was skipped.
 
 from __future__ import annotations
 
+import json
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from core.errors import ExpectedError
@@ -55,16 +58,84 @@ def _new_memories(ctx: Context, lo: int, hi: int) -> list[int]:
     ]
 
 
+@dataclass(frozen=True)
+class _Row:
+    """What linking needs of a memory (no sources, no dates parsed)."""
+
+    rowid: int
+    id: str
+    type: str
+    event_ts: float
+    fields: dict[str, Any]
+
+
+def _rows(ctx: Context, rowids: Sequence[int]) -> dict[int, _Row]:
+    found: dict[int, _Row] = {}
+    wanted = sorted(set(rowids))
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        for rowid, mid, mtype, ts, fields in ctx.store.conn.execute(
+            "SELECT rowid, id, type, event_ts, fields FROM memories "
+            f"WHERE rowid IN ({', '.join('?' * len(chunk))})",
+            chunk,
+        ):
+            parsed = json.loads(fields) if fields != "{}" else {}
+            found[int(rowid)] = _Row(int(rowid), mid, mtype, float(ts), parsed)
+    return found
+
+
+class _Episodes:
+    """The current episodes in time order, for 'follows' (fixed for the phase)."""
+
+    def __init__(self, ctx: Context, hi: int) -> None:
+        rows = ctx.store.conn.execute(
+            "SELECT event_ts, rowid, id FROM memories WHERE type = 'episodic' "
+            "AND superseded_at IS NULL AND status = 'active' AND rowid <= ? "
+            "AND coalesce(json_extract(fields, '$.sleep'), 'merge') = 'merge' "
+            "ORDER BY event_ts, rowid",
+            (hi,),
+        ).fetchall()
+        self.keys = [(float(r[0]), int(r[1])) for r in rows]
+        self.ids = [str(r[2]) for r in rows]
+
+    def around(self, row: _Row, gap: float) -> tuple[str | None, str | None]:
+        """The episodes just before and just after `row` (within `gap` seconds)."""
+        at = bisect_left(self.keys, (row.event_ts, row.rowid))
+        before = after = None
+        if at > 0 and row.event_ts - self.keys[at - 1][0] <= gap:
+            before = self.ids[at - 1]
+        nxt = at + 1 if at < len(self.keys) and self.keys[at][1] == row.rowid else at
+        if nxt < len(self.keys) and self.keys[nxt][0] - row.event_ts <= gap:
+            after = self.ids[nxt]
+        return before, after
+
+
+def _slot_conflicts(ctx: Context, hi: int) -> dict[str, list[tuple[int, str, str]]]:
+    """Slot key -> (rowid, id, value) of current memories, for keys held with two values."""
+    groups: dict[str, list[tuple[int, str, str]]] = {}
+    for key, rowid, mid, value in ctx.store.conn.execute(
+        "SELECT json_extract(fields, '$.slot.key'), rowid, id, json_extract(fields, "
+        "'$.slot.value') FROM memories WHERE superseded_at IS NULL AND status = 'active' "
+        "AND rowid <= ? AND json_extract(fields, '$.slot.key') IS NOT NULL "
+        "AND coalesce(json_extract(fields, '$.slot.attribute'), '') != ''",
+        (hi,),
+    ):
+        groups.setdefault(str(key), []).append((int(rowid), mid, normalize_text(str(value))))
+    return {k: v for k, v in groups.items() if len({value for _, _, value in v}) > 1}
+
+
 def link(ctx: Context, log: PhaseLog) -> None:
     lo, hi = _range(ctx, log, "link")
     queries = [r for r in _new_memories(ctx, lo, hi) if r > log.cursor]
     total = int(log.detail.setdefault("total", len(queries)))
-    index = NeighbourIndex.of_store(ctx.store, hi) if queries else None
+    if queries:
+        index = NeighbourIndex.of_store(ctx.store, hi)
+        episodes = _Episodes(ctx, hi)
+        conflicts = _slot_conflicts(ctx, hi)
     batch = ctx.sleep.batch_size
     for start in range(0, len(queries), batch):
         chunk = queries[start : start + batch]
-        assert index is not None
-        links = _links_for(ctx, index, chunk)
+        links = _links_for(ctx, index, episodes, conflicts, chunk)
         with ctx.batch(log) as conn:
             if not ctx.dry_run:
                 _insert(conn, links)
@@ -77,85 +148,57 @@ def link(ctx: Context, log: PhaseLog) -> None:
         ctx.set_mark(conn, "link", hi)
 
 
-def _links_for(ctx: Context, index: NeighbourIndex, rowids: list[int]) -> list[Link]:
-    store, cfg = ctx.store, ctx.sleep
+def _links_for(
+    ctx: Context,
+    index: NeighbourIndex,
+    episodes: _Episodes,
+    conflicts: dict[str, list[tuple[int, str, str]]],
+    rowids: list[int],
+) -> list[Link]:
+    cfg = ctx.sleep
     found = index.search(rowids, cfg.link_neighbours)
     near = [[(r, s) for r, s in hits if s >= cfg.link_similarity] for hits in found]
-    memories = store.memories_by_rowid(sorted(set(rowids) | {r for h in near for r, _ in h}))
+    rows = _rows(ctx, [*rowids, *(r for h in near for r, _ in h)])
+    gap = cfg.follows_hours * 3600
     links: list[Link] = []
     for rowid, hits in zip(rowids, near, strict=True):
-        memory = memories.get(rowid)
-        if memory is None:
+        row = rows.get(rowid)
+        if row is None:
             continue
         for other_rowid, similarity in hits:
-            other = memories.get(other_rowid)
+            other = rows.get(other_rowid)
             if other is None or made_by_sleep(other.fields) in ("day", "week"):
                 continue
-            kind = (
-                LinkKind.SAME_ENTITY if _entities(memory) & _entities(other) else LinkKind.RELATED
-            )
-            links.append(_edge(ctx, (rowid, memory), (other_rowid, other), kind, similarity))
-        if memory.type is MemoryType.EPISODIC:
-            links += _follows(ctx, rowid, memory)
-        links += _contradictions(ctx, rowid, memory)
+            kind = LinkKind.SAME_ENTITY if _entities(row) & _entities(other) else LinkKind.RELATED
+            links.append(_edge(ctx, row, other, kind, similarity))
+        if row.type == MemoryType.EPISODIC.value:
+            before, after = episodes.around(row, gap)
+            if before is not None:
+                links.append(Link(row.id, before, LinkKind.FOLLOWS, 1.0, "sleep", ctx.now))
+            if after is not None:
+                links.append(Link(after, row.id, LinkKind.FOLLOWS, 1.0, "sleep", ctx.now))
+        slot = row.fields.get("slot")
+        key = str(slot.get("key")) if isinstance(slot, dict) else ""
+        for other_rowid, other_id, value in conflicts.get(key, []):
+            mine = normalize_text(str(slot.get("value", ""))) if isinstance(slot, dict) else ""
+            if other_id != row.id and value != mine:
+                other = _Row(other_rowid, other_id, "", 0.0, {})
+                links.append(_edge(ctx, row, other, LinkKind.CONTRADICTS, 1.0))
     return links
 
 
-def _edge(
-    ctx: Context, a: tuple[int, Memory], b: tuple[int, Memory], kind: LinkKind, weight: float
-) -> Link:
+def _edge(ctx: Context, a: _Row, b: _Row, kind: LinkKind, weight: float) -> Link:
     """One undirected link, stored from the newer memory to the older so it exists once."""
-    newer, older = (a, b) if a[0] > b[0] else (b, a)
-    return Link(newer[1].id, older[1].id, kind, round(weight, 4), "sleep", ctx.now)
+    newer, older = (a, b) if a.rowid > b.rowid else (b, a)
+    return Link(newer.id, older.id, kind, round(weight, 4), "sleep", ctx.now)
 
 
-def _entities(memory: Memory) -> set[str]:
-    names = {normalize_text(str(e)) for e in memory.fields.get("entities", []) or []}
-    slot = memory.fields.get("slot")
+def _entities(row: _Row) -> set[str]:
+    names = {normalize_text(str(e)) for e in row.fields.get("entities", []) or []}
+    slot = row.fields.get("slot")
     if isinstance(slot, dict) and slot.get("subject") and slot.get("attribute"):
         names.add(normalize_text(f"{slot['subject']} {slot['attribute']}"))
     return {n for n in names if n}
-
-
-def _follows(ctx: Context, rowid: int, memory: Memory) -> list[Link]:
-    """Episodes just before and just after this one, within `follows_hours`."""
-    conn = ctx.store.conn
-    when = (memory.valid_from or memory.recorded_at).timestamp()
-    gap = ctx.sleep.follows_hours * 3600
-    base = (
-        "SELECT id FROM memories WHERE type = 'episodic' AND superseded_at IS NULL "
-        "AND status = 'active' AND json_extract(fields, '$.sleep') IS NULL AND rowid != ? "
-    )
-    before = conn.execute(
-        base + "AND event_ts BETWEEN ? AND ? AND (event_ts < ? OR (event_ts = ? AND rowid < ?)) "
-        "ORDER BY event_ts DESC, rowid DESC LIMIT 1",
-        (rowid, when - gap, when, when, when, rowid),
-    ).fetchone()
-    after = conn.execute(
-        base + "AND event_ts BETWEEN ? AND ? AND (event_ts > ? OR (event_ts = ? AND rowid > ?)) "
-        "ORDER BY event_ts, rowid LIMIT 1",
-        (rowid, when, when + gap, when, when, rowid),
-    ).fetchone()
-    links = []
-    if before is not None:
-        links.append(Link(memory.id, before[0], LinkKind.FOLLOWS, 1.0, "sleep", ctx.now))
-    if after is not None:
-        links.append(Link(after[0], memory.id, LinkKind.FOLLOWS, 1.0, "sleep", ctx.now))
-    return links
-
-
-def _contradictions(ctx: Context, rowid: int, memory: Memory) -> list[Link]:
-    slot = memory.fields.get("slot")
-    if not isinstance(slot, dict) or not slot.get("key") or not slot.get("attribute"):
-        return []
-    value = normalize_text(str(slot.get("value", "")))
-    others = ctx.store.current_by_slot(str(slot["key"]))
-    rowids = ctx.store.rowids_of([o.id for o in others])
-    return [
-        _edge(ctx, (rowid, memory), (rowids[o.id], o), LinkKind.CONTRADICTS, 1.0)
-        for o in others
-        if o.id != memory.id and normalize_text(str(o.fields["slot"].get("value", ""))) != value
-    ]
 
 
 def _insert(conn: Connection, links: Sequence[Link]) -> None:

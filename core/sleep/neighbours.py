@@ -19,9 +19,9 @@ import numpy.typing as npt
 
 from core.store import Store
 
-EXACT_UP_TO = 20_000  # below this many vectors, exact search is as fast as any index
-CELL_SIZE = 64  # vectors per inverted-file cell (sets the number of cells)
-PROBES = 12  # cells searched per query
+EXACT_UP_TO = 5_000  # below this many vectors, exact search is as fast as any index
+PROBES = 6  # cells searched per query
+TRAIN_POINTS = 32  # training sample per cell (k-means on a sample: a fixed cost per cell)
 TRAIN_SEED = 1234
 
 IntArray = npt.NDArray[np.int64]
@@ -40,10 +40,15 @@ class NeighbourIndex:
         if n <= EXACT_UP_TO:
             self.index: faiss.Index = faiss.IndexFlatIP(dim)
         else:
-            cells = max(1, int(math.sqrt(n * CELL_SIZE) / 2))
+            # A query costs `cells` distances to the centroids plus PROBES cells of n / cells:
+            # the least when both are equal.
+            cells = max(1, int(math.sqrt(n * PROBES)))
             quantizer = faiss.IndexFlatIP(dim)
             ivf = faiss.IndexIVFFlat(quantizer, dim, cells, faiss.METRIC_INNER_PRODUCT)
             ivf.cp.seed = TRAIN_SEED
+            ivf.cp.max_points_per_centroid = TRAIN_POINTS
+            ivf.cp.min_points_per_centroid = 1
+            ivf.cp.niter = 10
             ivf.train(vectors)
             ivf.nprobe = PROBES
             self.index = ivf

@@ -755,7 +755,12 @@ class Store:
         `merged` should carry the union of those sources.
         """
         with self.write() as conn:
-            members = [self.get_stored(mid) for mid in member_ids]
+            rowids = self.rowids_of(member_ids)
+            if len(rowids) != len(set(member_ids)):
+                missing = next(m for m in member_ids if m not in rowids)
+                raise NotFoundError(f"no memory with id {missing}")
+            loaded = self.memories_by_rowid(list(rowids.values()))
+            members = [StoredMemory(rowids[mid], loaded[rowids[mid]]) for mid in member_ids]
             for stored in members:
                 if not stored.memory.is_current:
                     raise InvalidInputError(f"memory {stored.memory.id} is not the current version")
@@ -766,8 +771,10 @@ class Store:
                 "UPDATE memories SET superseded_at = ? WHERE rowid = ?",
                 [(when.isoformat(), s.rowid) for s in members],
             )
-            for stored in members:
-                self._sync_state(stored.rowid)
+            conn.executemany(
+                f"UPDATE {self._vec_table} SET state = ? WHERE rowid = ?",
+                [(int(vectors.VecState.SUPERSEDED), s.rowid) for s in members],
+            )
             self.add_memories([merged], [vector])
             self.add_links(
                 [
