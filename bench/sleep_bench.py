@@ -5,17 +5,18 @@ store (SQLCipher, random 256-bit key, `HashingEmbedder`) in a temporary profile 
 with what months of the rule pipeline leave behind, from a seeded generator:
 
 * N memories over N/1000 days (at least 10) ending yesterday: about 40% episodic (dated during
-  their day, half naming a person in `fields["entities"]`), 35% semantic, 10% core (half of them
-  slot facts `fields["slot"]`, a few with a second, conflicting value kept side by side), 10%
-  resource, 3% procedural, 1% vault; recorded over the period, each from one chat or screen
-  observation; about 5% exact duplicates (the same text again, later) and 5% near duplicates (one
-  change that keeps the content words: a plural, "really", "actually", a clause moved to the
-  front, a trailing "too"); a few percent recalled, a few pinned;
+  their day), 35% semantic, 10% core (half of them slot facts `fields["slot"]`, 5% of those a
+  second, conflicting value kept side by side), 10% resource, 3% procedural, 1% vault; recorded
+  over the period, each from one chat or screen observation, with `fields["entities"]` as the
+  rule extractor finds them; about 5% exact duplicates (the same text again, later) and 5% near
+  duplicates (one change that keeps the content words: a plural, "really", "actually", a clause
+  moved to the front, a trailing "too"); a few percent recalled, a few pinned;
 * chat turns that taught nothing (questions and replies) and a few closed screen segments per day,
   each with its observation (rows in `segments`, as the recorder leaves them).
 
-Sentences combine 2,000 people, places, venues, objects, topics, organisations and numbers, so
-unrelated memories differ in several content words and are not near duplicates. Seeding runs in
+Sentences combine 2,000 people (each with their own surname), cities, venues, objects, topics,
+organisations and numbers, so unrelated memories seldom pass the near-duplicate test; the table
+counts the merges that joined a planted pair and those that joined anything else. Seeding runs in
 big batches, one write transaction each; its time is printed but not counted.
 
 Then it times `run_sleep(store, Settings(), home=..., now=today 12:00 UTC)` (every phase, no
@@ -341,6 +342,7 @@ class Generator:
         self.slot_keys = [(p, a) for p in self.people for a in SLOTS]
         self.rng.shuffle(self.slot_keys)
         self.used_slots: list[tuple[str, str]] = []
+        self.slot_values: dict[tuple[str, str], set[str]] = {}
 
     def values(self) -> dict[str, Any]:
         r = self.rng
@@ -386,15 +388,20 @@ class Generator:
             person, attribute = self.slot_keys[len(self.used_slots) % len(self.slot_keys)]
             self.used_slots.append((person, attribute))
         template, kind = SLOTS[attribute]
-        value = {
-            "last": r.choice(LAST),
-            "org": r.choice(ORGS),
-            "city": r.choice(CITIES),
-            "food": r.choice(FOODS),
-            "topic": r.choice(TOPICS),
-            "app": r.choice(APPS),
-            "person": r.choice(self.people),
+        pool = {
+            "last": LAST,
+            "org": ORGS,
+            "city": CITIES,
+            "food": FOODS,
+            "topic": TOPICS,
+            "app": APPS,
+            "person": self.people,
         }[kind]
+        held = self.slot_values.setdefault((person, attribute), set())
+        value = r.choice(pool)
+        while value in held:  # a conflict gives another value
+            value = r.choice(pool)
+        held.add(value)
         text = template.format(subject=person, subject_s=f"{person}'s", value=value)
         subject = person.casefold()
         slot = {
@@ -735,7 +742,8 @@ def run_size(n: int, seed: int) -> dict[str, Any]:
             rss_before = _rss_mb("VmRSS")
             peak_reset = _reset_peak()
 
-            log(f"{n:,}: first sleep run")
+            load = os.getloadavg()[0]  # other work on the machine skews every timing
+            log(f"{n:,}: first sleep run (load average {load:.2f})")
             t0 = time.perf_counter()
             first = run_sleep(
                 store, Settings(), home=home, now=now, progress=ProgressLog(f"{n:,} first")
@@ -784,6 +792,7 @@ def run_size(n: int, seed: int) -> dict[str, Any]:
         "current_after": current,
         "cold_after": cold,
         "db_mb": db_bytes / 1e6,
+        "load_average": load,
         "rss_before_sleep_mb": rss_before,
         "peak_rss_sleep_mb": peak_sleep,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -930,6 +939,7 @@ def render(results: Sequence[dict[str, Any]], env: dict[str, Any]) -> str:
     count_row("  current memories after", [r["current_after"] for r in results])
     count_row("second run changed (should be ~0)", [second_changes(r) for r in results])
     rule()
+    count_row("load average at the start (1 min)", [r["load_average"] for r in results], ".2f")
     count_row("database after (MB)", [r["db_mb"] for r in results], ".1f")
     count_row("RSS before the sleep (MB)", [r["rss_before_sleep_mb"] for r in results])
     count_row("peak RSS during the sleep (MB)", [r["peak_rss_sleep_mb"] for r in results])

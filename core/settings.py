@@ -239,6 +239,9 @@ class SleepSettings:
         0.05, "Memories whose retention falls below this move to the cold tier."
     )
     keep_backups: int = setting(3, "Verified database backups kept, one per sleep run.")
+    cache_mb: int = setting(
+        1024, "Database page cache while the job runs (MB, used only as the store needs it)."
+    )
 
     def __post_init__(self) -> None:
         _require(0 <= self.hour <= 23, "sleep.hour must be 0 to 23")
@@ -255,6 +258,7 @@ class SleepSettings:
         _require(self.recall_gain >= 0, "sleep.recall_gain must not be negative")
         _require(0 <= self.cold_threshold < 1, "sleep.cold_threshold must be 0 to below 1")
         _require(1 <= self.keep_backups <= 100, "sleep.keep_backups must be 1 to 100")
+        _require(self.cache_mb >= 1, "sleep.cache_mb must be at least 1")
 
 
 @dataclass

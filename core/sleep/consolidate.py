@@ -90,6 +90,7 @@ def plan_merges(ctx: Context, lo: int, hi: int) -> list[dict[str, Any]]:
                         and other.type is center.type
                         and made_by_sleep(other.fields) in ("", "merge")
                         and near_duplicate(center, other, similarity, threshold)
+                        and not _other_value(center, other)
                         and len(members) < MAX_CLUSTER
                     ):
                         members.append(other)
@@ -130,6 +131,19 @@ def _equal_text_clusters(ctx: Context, lo: int, hi: int) -> list[list[str]]:
         clusters.extend(_capped([ids for ids in by_day.values() if len(ids) > 1]))
     order = ctx.store.rowids_of([mid for c in clusters for mid in c])
     return sorted(clusters, key=lambda c: order[c[0]])
+
+
+def _other_value(a: Memory, b: Memory) -> bool:
+    """Two values of one slot ("favourite food: pierogi" and "... paella") are a conflict for
+    the link phase to mark, never a duplicate to merge."""
+    slot_a, slot_b = a.fields.get("slot"), b.fields.get("slot")
+    if not isinstance(slot_a, dict) or not isinstance(slot_b, dict):
+        return False
+    if slot_a.get("key") != slot_b.get("key"):
+        return False
+    return normalize_text(str(slot_a.get("value", ""))) != normalize_text(
+        str(slot_b.get("value", ""))
+    )
 
 
 def _capped(clusters: list[list[str]]) -> list[list[str]]:

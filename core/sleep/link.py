@@ -202,6 +202,8 @@ def _entities(row: _Row) -> set[str]:
 
 
 def _insert(conn: Connection, links: Sequence[Link]) -> None:
+    """Insert links that are not there yet, in key order (fewer B-tree pages touched)."""
+    links = sorted(links, key=lambda lk: (lk.src, lk.dst, str(lk.kind)))
     conn.executemany(
         "INSERT OR IGNORE INTO links (src, dst, kind, weight, created_by, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",

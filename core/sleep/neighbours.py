@@ -10,7 +10,6 @@ The index lives only in this process's memory and is never written anywhere.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import faiss
@@ -20,7 +19,8 @@ import numpy.typing as npt
 from core.store import Store
 
 EXACT_UP_TO = 5_000  # below this many vectors, exact search is as fast as any index
-PROBES = 6  # cells searched per query
+CELL = 96  # vectors per inverted-file cell on average
+PROBES = 4  # cells searched per query
 TRAIN_POINTS = 32  # training sample per cell (k-means on a sample: a fixed cost per cell)
 TRAIN_SEED = 1234
 
@@ -40,9 +40,9 @@ class NeighbourIndex:
         if n <= EXACT_UP_TO:
             self.index: faiss.Index = faiss.IndexFlatIP(dim)
         else:
-            # A query costs `cells` distances to the centroids plus PROBES cells of n / cells:
-            # the least when both are equal.
-            cells = max(1, int(math.sqrt(n * PROBES)))
+            # A query costs `cells` distances to the centroids plus PROBES * CELL in the cells it
+            # opens: cells of a fixed size keep the second (the larger part) constant.
+            cells = max(1, n // CELL)
             quantizer = faiss.IndexFlatIP(dim)
             ivf = faiss.IndexIVFFlat(quantizer, dim, cells, faiss.METRIC_INNER_PRODUCT)
             ivf.cp.seed = TRAIN_SEED

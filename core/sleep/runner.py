@@ -149,7 +149,7 @@ def run_sleep(
     """Run the sleep job (or resume an interrupted run first, when `resume`) and report it."""
     chosen = check_phases(phases)
     when = now or datetime.now(UTC)
-    with exclusive(home):
+    with exclusive(home), store.page_cache(settings.sleep.cache_mb):
         if dry_run:
             return _dry_run(store, settings, home, llm, when, chosen, progress)
         pending = pending_run(store) if resume else None

@@ -269,6 +269,22 @@ class Store:
             if progress:
                 progress(done, total)
 
+    @contextmanager
+    def page_cache(self, mb: int) -> Iterator[None]:
+        """A larger page cache (never a smaller one) while the block runs: the sleep job touches
+        the whole store, and a store bigger than the cache decrypts the same pages again and
+        again."""
+        if mb <= self._cache_mb:
+            yield
+            return
+        with self._lock:
+            self.conn.execute(f"PRAGMA cache_size = {-int(mb) * 1024}")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.conn.execute(f"PRAGMA cache_size = {-int(self._cache_mb) * 1024}")
+
     def sibling(self) -> Store:
         """Another connection to the same store, for work on another thread (the sleep job)."""
         return Store.open(self.path, self._key, self.embedder, cache_mb=self._cache_mb)

@@ -339,3 +339,31 @@ def test_a_run_that_keeps_failing_is_given_up_after_three_starts(
     assert statuses == ["failed"]
     monkeypatch.undo()
     assert run_sleep(store, Settings(), home=mnemo_home, now=NOW).status == "done"
+
+
+def test_two_values_of_one_slot_are_linked_as_a_conflict_never_merged(
+    store: Store, mnemo_home: Home
+) -> None:
+    from core.memory import Memory
+    from tests.core.sleep.seed import DAY
+
+    slot = {
+        "key": "yann lopescu|favourite food",
+        "subject": "yann lopescu",
+        "attribute": "favourite food",
+    }
+    memories = [
+        Memory(
+            type=MemoryType.CORE,
+            text=f"My neighbour Yann Lopescu says his favourite food is {food}",
+            fields={"slot": {**slot, "value": food}},
+            recorded_at=NOW - i * DAY,
+        )
+        for i, food in enumerate(("pierogi", "paella"))
+    ]
+    store.add_memories(memories)
+    report = run_sleep(store, Settings(), home=mnemo_home, now=NOW)
+    assert report.phases["consolidate"]["counts"] == {}
+    assert all(store.get_memory(m.id).is_current for m in memories)
+    kinds = {lk.kind for lk in store.links_of([memories[0].id])}
+    assert LinkKind.CONTRADICTS in kinds
