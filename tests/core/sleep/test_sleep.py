@@ -367,3 +367,74 @@ def test_two_values_of_one_slot_are_linked_as_a_conflict_never_merged(
     assert all(store.get_memory(m.id).is_current for m in memories)
     kinds = {lk.kind for lk in store.links_of([memories[0].id])}
     assert LinkKind.CONTRADICTS in kinds
+
+
+def test_with_a_model_a_new_memory_refines_its_older_neighbour_as_a_new_version(
+    store: Store, mnemo_home: Home
+) -> None:
+    from core.memory import Memory
+    from tests.core.sleep.seed import DAY
+
+    old = Memory(
+        type=MemoryType.SEMANTIC,
+        text="The team offsite this spring is in Lisbon",
+        recorded_at=NOW - 3 * DAY,
+    )
+    new = Memory(
+        type=MemoryType.SEMANTIC,
+        text="The team offsite in Lisbon this spring starts on 12 May",
+        recorded_at=NOW - DAY,
+    )
+    store.add_memories([old, new])
+    llm = FakeLLM()
+    llm.default["consolidate"] = {
+        "text": "The team offsite this spring is in Lisbon, starting on 12 May",
+        "type": "semantic",
+    }
+    dry = run_sleep(
+        store, Settings(), home=mnemo_home, now=NOW, llm=llm, dry_run=True, phases=["evolve"]
+    )
+    assert dry.phases["evolve"]["counts"] == {"evolved": 1}
+    assert store.get_memory(old.id).is_current
+    report = run_sleep(
+        store, Settings(), home=mnemo_home, now=NOW, llm=llm, phases=["link", "evolve"]
+    )
+    assert report.phases["evolve"]["counts"] == {"evolved": 1}
+    chain = store.versions(old.id)
+    assert [m.text for m in chain] == [old.text, llm.default["consolidate"]["text"]]
+    refined = chain[-1]
+    assert refined.fields["evolved_by"] == new.id and refined.superseded_at is None
+    assert set(refined.sources) == set(old.sources) | set(new.sources)
+    assert any(
+        lk.kind is LinkKind.RELATED and new.id in (lk.src, lk.dst)
+        for lk in store.links_of([refined.id])
+    )
+
+
+def test_a_refinement_that_drops_what_the_memory_said_is_refused(
+    store: Store, mnemo_home: Home
+) -> None:
+    from core.memory import Memory
+    from tests.core.sleep.seed import DAY
+
+    old = Memory(
+        type=MemoryType.SEMANTIC,
+        text="The team offsite this spring is in Lisbon",
+        recorded_at=NOW - 3 * DAY,
+    )
+    new = Memory(
+        type=MemoryType.SEMANTIC,
+        text="The team offsite in Lisbon this spring starts on 12 May",
+        recorded_at=NOW - DAY,
+    )
+    store.add_memories([old, new])
+    llm = FakeLLM()
+    llm.default["consolidate"] = {"text": "Offsite moved to Porto on 3 June", "type": "semantic"}
+    report = run_sleep(store, Settings(), home=mnemo_home, now=NOW, llm=llm, phases=["evolve"])
+    assert report.phases["evolve"]["counts"] == {}
+    assert store.get_memory(old.id).is_current
+
+
+def test_without_a_model_evolution_is_skipped_and_says_so(store: Store, mnemo_home: Home) -> None:
+    report = run_sleep(store, Settings(), home=mnemo_home, now=NOW, phases=["evolve"])
+    assert report.phases["evolve"]["note"].startswith("skipped")
