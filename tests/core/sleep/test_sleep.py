@@ -369,9 +369,8 @@ def test_two_values_of_one_slot_are_linked_as_a_conflict_never_merged(
     assert LinkKind.CONTRADICTS in kinds
 
 
-def test_with_a_model_a_new_memory_refines_its_older_neighbour_as_a_new_version(
-    store: Store, mnemo_home: Home
-) -> None:
+def offsite(store: Store) -> tuple[Any, Any]:
+    """An older memory and a newer one that adds a date to it."""
     from core.memory import Memory
     from tests.core.sleep.seed import DAY
 
@@ -386,6 +385,13 @@ def test_with_a_model_a_new_memory_refines_its_older_neighbour_as_a_new_version(
         recorded_at=NOW - DAY,
     )
     store.add_memories([old, new])
+    return old, new
+
+
+def test_with_a_model_a_new_memory_refines_its_older_neighbour_as_a_new_version(
+    store: Store, mnemo_home: Home
+) -> None:
+    old, new = offsite(store)
     llm = FakeLLM()
     llm.default["consolidate"] = {
         "text": "The team offsite this spring is in Lisbon, starting on 12 May",
@@ -414,20 +420,7 @@ def test_with_a_model_a_new_memory_refines_its_older_neighbour_as_a_new_version(
 def test_a_refinement_that_drops_what_the_memory_said_is_refused(
     store: Store, mnemo_home: Home
 ) -> None:
-    from core.memory import Memory
-    from tests.core.sleep.seed import DAY
-
-    old = Memory(
-        type=MemoryType.SEMANTIC,
-        text="The team offsite this spring is in Lisbon",
-        recorded_at=NOW - 3 * DAY,
-    )
-    new = Memory(
-        type=MemoryType.SEMANTIC,
-        text="The team offsite in Lisbon this spring starts on 12 May",
-        recorded_at=NOW - DAY,
-    )
-    store.add_memories([old, new])
+    old, _ = offsite(store)
     llm = FakeLLM()
     llm.default["consolidate"] = {"text": "Offsite moved to Porto on 3 June", "type": "semantic"}
     report = run_sleep(store, Settings(), home=mnemo_home, now=NOW, llm=llm, phases=["evolve"])
