@@ -41,13 +41,7 @@ def make_backup(ctx: Context, folder: Path, name: str) -> Path:
     partial = folder / f".{name}.partial"
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for stale in (
-            partial,
-            Path(f"{partial}-wal"),
-            Path(f"{partial}-shm"),
-            Path(f"{partial}-journal"),
-        ):
-            stale.unlink(missing_ok=True)
+        _discard(partial)  # a stale one from a killed run
         ctx.store.backup_to(partial)
         partial.chmod(0o600)
         problem = ctx.store.verify_copy(partial)

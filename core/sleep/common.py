@@ -18,7 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.errors import ExpectedError
 from core.home import Home
+from core.pipeline.guard import looks_like_injection
+from core.pipeline.redaction import redact
+from core.pipeline.schemas import CONSOLIDATE
 from core.ports import LLM
 from core.settings import Settings, SleepSettings
 from core.store import Store
@@ -163,6 +167,31 @@ class Context:
     def max_rowid(self) -> int:
         row = self.store.conn.execute("SELECT max(rowid) FROM memories").fetchone()
         return int(row[0] or 0)
+
+
+# SQL: a memory that is an original or a merge (not a summary or a refinement the job made).
+ORIGINAL_OR_MERGE = "coalesce(json_extract(fields, '$.sleep'), 'merge') = 'merge'"
+
+
+def span(ctx: Context, log: PhaseLog, mark: str) -> tuple[int, int]:
+    """The rowids a phase covers, (last run's watermark, newest at the phase's start], fixed when
+    the phase first starts so that a resumed phase covers the same memories."""
+    if "hi" not in log.detail:
+        log.detail["lo"], log.detail["hi"] = ctx.mark(mark), ctx.max_rowid()
+    return int(log.detail["lo"]), int(log.detail["hi"])
+
+
+def model_text(ctx: Context, prompt: str) -> str | None:
+    """The model's `consolidate` text for `prompt`, secrets redacted and spaces folded; None if
+    the model failed or the text sounds like instructions (callers then keep the rules' text)."""
+    assert ctx.llm is not None
+    try:
+        output = ctx.llm.run("consolidate", prompt, CONSOLIDATE)
+    except ExpectedError:
+        return None
+    raw = output.get("text", "") if isinstance(output, dict) else ""
+    text = " ".join(redact(str(raw)).text.split())
+    return None if not text or looks_like_injection(text) else text
 
 
 def made_by_sleep(fields: dict[str, Any]) -> str:

@@ -21,14 +21,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from core.errors import ExpectedError
 from core.memory import Action, Decision, Memory, MemoryType, Tier, normalize_text
 from core.pipeline import rules
-from core.pipeline.guard import DataFence, looks_like_injection
-from core.pipeline.redaction import redact
-from core.pipeline.schemas import CONSOLIDATE
+from core.pipeline.guard import DataFence
 from core.pipeline.update import event_day, near_duplicate
-from core.sleep.common import Context, PhaseLog, made_by_sleep, planned, sleep_id
+from core.sleep.common import (
+    ORIGINAL_OR_MERGE,
+    Context,
+    PhaseLog,
+    made_by_sleep,
+    model_text,
+    planned,
+    sleep_id,
+    span,
+)
 from core.sleep.neighbours import NeighbourIndex
 
 NEIGHBOURS = 8  # neighbours looked at per candidate
@@ -36,13 +42,11 @@ MAX_CLUSTER = 40  # a merge prompt and a cluster stay readable
 
 
 def consolidate(ctx: Context, log: PhaseLog) -> None:
-    if "hi" not in log.detail:
-        log.detail["hi"] = ctx.max_rowid()
-    hi = int(log.detail["hi"])
+    lo, hi = span(ctx, log, "consolidate")
     planned(
         ctx,
         log,
-        lambda: plan_merges(ctx, ctx.mark("consolidate"), hi),
+        lambda: plan_merges(ctx, lo, hi),
         lambda step: _merge(ctx, log, step),
         lambda step: _count(log, step),
         max(1, ctx.sleep.batch_size // 4),  # a cluster touches several rows
@@ -107,7 +111,7 @@ def _equal_text_clusters(ctx: Context, lo: int, hi: int) -> list[list[str]]:
     rows = ctx.store.conn.execute(
         "SELECT m.rowid, m.id, m.type, m.content_hash FROM memories m "
         "WHERE m.rowid <= ? AND m.superseded_at IS NULL AND m.status = 'active' "
-        "AND m.type != 'vault' AND coalesce(json_extract(m.fields, '$.sleep'), 'merge') = 'merge' "
+        f"AND m.type != 'vault' AND {ORIGINAL_OR_MERGE} "
         "AND m.content_hash IN (SELECT content_hash FROM memories WHERE rowid > ? AND rowid <= ? "
         "AND superseded_at IS NULL AND status = 'active' AND type != 'vault' "
         "AND json_extract(fields, '$.sleep') IS NULL) "
@@ -115,6 +119,7 @@ def _equal_text_clusters(ctx: Context, lo: int, hi: int) -> list[list[str]]:
         (hi, lo, hi),
     ).fetchall()
     groups: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    order = {mid: int(rowid) for rowid, mid, _, _ in rows}
     for rowid, mid, mtype, chash in rows:
         groups[(chash, mtype)].append((int(rowid), mid))
     clusters: list[list[str]] = []
@@ -129,7 +134,6 @@ def _equal_text_clusters(ctx: Context, lo: int, hi: int) -> list[list[str]]:
         for rowid, mid in members:
             by_day[event_day(memories[rowid])].append(mid)
         clusters.extend(_capped([ids for ids in by_day.values() if len(ids) > 1]))
-    order = ctx.store.rowids_of([mid for c in clusters for mid in c])
     return sorted(clusters, key=lambda c: order[c[0]])
 
 
@@ -169,7 +173,6 @@ def _step(ctx: Context, member_ids: list[str]) -> dict[str, Any]:
 
 def _model_text(ctx: Context, members: Sequence[Memory]) -> tuple[str, str]:
     """The model's merged wording, or the most complete member's when it fails or strays."""
-    assert ctx.llm is not None
     fence = DataFence.new()
     prompt = (
         "These memories, as quoted data, say the same thing in different words:\n"
@@ -177,18 +180,12 @@ def _model_text(ctx: Context, members: Sequence[Memory]) -> tuple[str, str]:
         "Write them as one memory that keeps every detail any of them gives (names, numbers, "
         "dates) and adds nothing. Give its text and its type."
     )
-    try:
-        output = ctx.llm.run("consolidate", prompt, CONSOLIDATE)
-    except ExpectedError:
+    text = model_text(ctx, prompt)
+    if text is None:
         return members[0].text, "rules"
-    text = " ".join(redact(str(output.get("text", ""))).text.split())
     known = {w for m in members for w in normalize_text(m.text).split()}
     invented = [w for w in normalize_text(text).split() if any(c.isdigit() for c in w)]
-    if (
-        not rules.is_memorable(text)
-        or looks_like_injection(text)
-        or any(w not in known for w in invented)
-    ):
+    if not rules.is_memorable(text) or any(w not in known for w in invented):
         return members[0].text, "rules"
     return text, "model"
 

@@ -28,20 +28,22 @@ from typing import Any
 from core.errors import ExpectedError
 from core.memory import Link, LinkKind, Memory, MemoryType, normalize_text
 from core.pipeline import rules
-from core.pipeline.guard import DataFence, looks_like_injection
-from core.pipeline.redaction import redact
-from core.pipeline.schemas import CONSOLIDATE
-from core.sleep.common import Context, PhaseLog, Step, made_by_sleep, planned, sleep_id
+from core.pipeline.guard import DataFence
+from core.sleep.common import (
+    ORIGINAL_OR_MERGE,
+    Context,
+    PhaseLog,
+    Step,
+    made_by_sleep,
+    model_text,
+    planned,
+    sleep_id,
+    span,
+)
 from core.sleep.neighbours import NeighbourIndex
 from core.store.connection import Connection
 
 EVOLVE_LIMIT = 200  # model calls per run at most; the rest wait for the next night
-
-
-def _range(ctx: Context, log: PhaseLog, mark: str) -> tuple[int, int]:
-    if "hi" not in log.detail:
-        log.detail["lo"], log.detail["hi"] = ctx.mark(mark), ctx.max_rowid()
-    return int(log.detail["lo"]), int(log.detail["hi"])
 
 
 def _new_memories(ctx: Context, lo: int, hi: int) -> list[int]:
@@ -52,7 +54,7 @@ def _new_memories(ctx: Context, lo: int, hi: int) -> list[int]:
         for r in ctx.store.conn.execute(
             "SELECT rowid FROM memories WHERE rowid > ? AND rowid <= ? AND superseded_at IS NULL "
             "AND status = 'active' AND type != 'vault' "
-            "AND coalesce(json_extract(fields, '$.sleep'), 'merge') = 'merge' ORDER BY rowid",
+            f"AND {ORIGINAL_OR_MERGE} ORDER BY rowid",
             (lo, hi),
         )
     ]
@@ -91,7 +93,7 @@ class _Episodes:
         rows = ctx.store.conn.execute(
             "SELECT event_ts, rowid, id FROM memories WHERE type = 'episodic' "
             "AND superseded_at IS NULL AND status = 'active' AND rowid <= ? "
-            "AND coalesce(json_extract(fields, '$.sleep'), 'merge') = 'merge' "
+            f"AND {ORIGINAL_OR_MERGE} "
             "ORDER BY event_ts, rowid",
             (hi,),
         ).fetchall()
@@ -125,7 +127,7 @@ def _slot_conflicts(ctx: Context, hi: int) -> dict[str, list[tuple[int, str, str
 
 
 def link(ctx: Context, log: PhaseLog) -> None:
-    lo, hi = _range(ctx, log, "link")
+    lo, hi = span(ctx, log, "link")
     queries = [r for r in _new_memories(ctx, lo, hi) if r > log.cursor]
     total = int(log.detail.setdefault("total", len(queries)))
     if queries:
@@ -221,7 +223,7 @@ def evolve(ctx: Context, log: PhaseLog) -> None:
         with ctx.batch(log) as conn:  # the memories seen stay seen: no backlog for a later model
             ctx.set_mark(conn, "evolve", ctx.max_rowid())
         return
-    lo, hi = _range(ctx, log, "evolve")
+    lo, hi = span(ctx, log, "evolve")
 
     def count(step: Step) -> None:
         log.count("evolved")
@@ -273,7 +275,6 @@ def _plan_evolution(ctx: Context, lo: int, hi: int) -> list[dict[str, Any]]:
 
 
 def _refined(ctx: Context, old: Memory, new: Memory) -> str | None:
-    assert ctx.llm is not None
     fence = DataFence.new()
     prompt = (
         "An older memory and a newer one about the same thing, as quoted data:\n"
@@ -282,19 +283,14 @@ def _refined(ctx: Context, old: Memory, new: Memory) -> str | None:
         "complete, rewrite [0] to include that context in one sentence; otherwise repeat [0] "
         "exactly. Keep every detail of [0]. Give the text and the type of [0]."
     )
-    try:
-        output = ctx.llm.run("consolidate", prompt, CONSOLIDATE)
-    except ExpectedError:
-        return None
-    text = " ".join(redact(str(output.get("text", ""))).text.split())
-    if normalize_text(text) == normalize_text(old.text):
+    text = model_text(ctx, prompt)
+    if text is None or normalize_text(text) == normalize_text(old.text):
         return None
     kept = set(normalize_text(old.text).split())
     allowed = kept | set(normalize_text(new.text).split())
     words = normalize_text(text).split()
     if (
         not rules.is_memorable(text)
-        or looks_like_injection(text)
         or len(kept & set(words)) < 0.6 * len(kept)  # it must still say what [0] said
         or any(any(c.isdigit() for c in w) and w not in allowed for w in words)
     ):

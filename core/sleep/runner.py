@@ -190,13 +190,14 @@ def run_sleep(
         report = load_report(store, run_id)
         assert report is not None
         report.resumed = pending is not None
+        report.status, report.error, report.finished_at = "done", None, datetime.now(UTC)
         with store.write() as conn:
             conn.execute(
                 "UPDATE sleep_runs SET status = 'done', finished_at = ?, error = NULL, report = ? "
                 "WHERE id = ?",
-                (datetime.now(UTC).isoformat(), json.dumps(report.as_dict()), run_id),
+                (report.finished_at.isoformat(), json.dumps(report.as_dict()), run_id),
             )
-        return load_report(store, run_id) or report
+        return report
 
 
 def _record_error(store: Store, run_id: str, exc: BaseException) -> None:

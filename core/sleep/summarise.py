@@ -35,12 +35,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import islice
 from typing import Any
 
-from core.errors import ExpectedError
 from core.memory import Link, LinkKind, Memory, MemoryType
 from core.pipeline.guard import DataFence, looks_like_injection, quote
-from core.pipeline.redaction import redact
-from core.pipeline.schemas import CONSOLIDATE
-from core.sleep.common import Context, PhaseLog, made_by_sleep, sleep_id
+from core.sleep.common import Context, PhaseLog, made_by_sleep, model_text, sleep_id
 
 PHASE = "summarise"
 LOOKBACK_DAYS = 7  # days before the watermark looked at again, for late arrivals
@@ -648,15 +645,8 @@ def _week_prompt(ctx: Context, monday: date, days: Sequence[Memory]) -> str:
 
 def _model_text(ctx: Context, log: PhaseLog, prompt: str, fallback: str) -> str:
     """The model's summary, or `fallback` when it fails, says nothing or sounds like orders."""
-    assert ctx.llm is not None
-    try:
-        output: Any = ctx.llm.run("consolidate", prompt, CONSOLIDATE)
-    except ExpectedError:
+    text = model_text(ctx, prompt)
+    if text is None:
         log.count("model_fallbacks")
         return fallback
-    raw = output.get("text", "") if isinstance(output, dict) else ""
-    text = _cut(" ".join(redact(str(raw)).text.split()), MAX_TEXT)
-    if not text or looks_like_injection(text):
-        log.count("model_fallbacks")
-        return fallback
-    return text
+    return _cut(text, MAX_TEXT)
