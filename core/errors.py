@@ -119,3 +119,35 @@ class SleepBusyError(ExpectedError):
 
 class BackupError(ExpectedError):
     """The database backup before a sleep run could not be made or did not verify."""
+
+
+class ArchiveError(ExpectedError):
+    """A memory archive cannot be written or read; the store was left as it was."""
+
+
+class NotAnArchiveError(ArchiveError):
+    """The file is not a Mnemo archive (not age-encrypted, or no Mnemo manifest inside)."""
+
+
+class ArchivePassphraseError(ArchiveError):
+    """The passphrase (or identity) does not open the archive."""
+
+
+class ArchiveDamagedError(ArchiveError):
+    """The archive's ciphertext fails authentication: some byte of it was changed."""
+
+
+class ArchiveTruncatedError(ArchiveError):
+    """The archive ends before its last encrypted chunk: it was cut short."""
+
+
+class ArchiveTooNewError(ArchiveError):
+    """The archive was written by a newer Mnemo (archive format or store schema)."""
+
+
+class ArchiveMismatchError(ArchiveError):
+    """A member of the archive does not match the checksum its manifest gives."""
+
+
+class ArchiveInvalidError(ArchiveError):
+    """The archive decrypts but its contents are malformed (a bad record or manifest)."""

@@ -262,6 +262,20 @@ class SleepSettings:
 
 
 @dataclass
+class ArchiveSettings:
+    """Encrypted memory archives (`mnemo export` / `mnemo import archive`)."""
+
+    work: int = setting(
+        18,
+        "Cost of a passphrase archive's key derivation (scrypt 2^work): 18, age's default, takes "
+        "about a second; each step up doubles it.",
+    )
+
+    def __post_init__(self) -> None:
+        _require(10 <= self.work <= 22, "archive.work must be 10 to 22")
+
+
+@dataclass
 class Settings:
     """All of Mnemo's settings."""
 
@@ -273,6 +287,7 @@ class Settings:
     models: ModelSettings = field(default_factory=ModelSettings)
     capture: CaptureSettings = field(default_factory=CaptureSettings)
     sleep: SleepSettings = field(default_factory=SleepSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:

@@ -289,6 +289,15 @@ class Store:
         """Another connection to the same store, for work on another thread (the sleep job)."""
         return Store.open(self.path, self._key, self.embedder, cache_mb=self._cache_mb)
 
+    @property
+    def encrypted(self) -> bool:
+        return self._key is not None
+
+    @property
+    def vector_table(self) -> str:
+        """The active embedder's sqlite-vec table (rows keyed by the memory's rowid)."""
+        return self._vec_table
+
     def derive_key(self, label: bytes) -> bytes:
         """A 256-bit key for another purpose (frame files), derived from the data key (HKDF)."""
         if self._key is None:
@@ -476,6 +485,39 @@ class Store:
         )
         return rowid
 
+    def insert_archived(self, rec: dict[str, Any], blob: bytes | None) -> int:
+        """Insert a memory version exactly as an archive gives it (its stored columns, `fields` as
+        an object, `sources`), with `blob` as its vector (None: no vector, as for a forgotten
+        memory or in a dry run). Sources that are not known observations are left out."""
+        columns = [c.strip() for c in _MEMORY_COLUMNS.split(",")[1:]] + [
+            "event_ts",
+            "source",
+            "app",
+        ]
+        values = {
+            **rec,
+            "fields": json.dumps(rec["fields"], ensure_ascii=False, sort_keys=True),
+            "pinned": int(rec["pinned"]),
+        }
+        cursor = self.conn.execute(
+            f"INSERT INTO memories ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [values[c] for c in columns],
+        )
+        rowid = int(cursor.lastrowid)
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO memory_sources (memory_id, observation_id) "
+            "SELECT ?, id FROM observations WHERE id = ?",
+            [(rec["id"], obs_id) for obs_id in rec["sources"]],
+        )
+        if blob:
+            state = vectors.vec_state(rec["status"], rec["tier"], rec["superseded_at"] is not None)
+            self.conn.execute(
+                f"INSERT INTO {self._vec_table} (rowid, embedding, mtype, state, t, source, app) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (rowid, blob, rec["type"], int(state), rec["event_ts"], rec["source"], rec["app"]),
+            )
+        return rowid
+
     def _origin(self, sources: Sequence[str]) -> tuple[str, str]:
         """Source kind and app of a memory: those of its first observation."""
         if not sources:
@@ -488,23 +530,26 @@ class Store:
         return row[0], row[1] or ""
 
     def _vectors_for(self, memories: Sequence[Memory]) -> list[bytes]:
-        """Vectors as blobs: reused by content hash where the text was embedded before."""
+        return self.vector_blobs([(m.content_hash, m.text) for m in memories])
+
+    def vector_blobs(self, texts: Sequence[tuple[str, str]]) -> list[bytes]:
+        """Vectors as blobs for (content hash, text) pairs: reused by content hash where the text
+        was embedded before, each new text embedded once."""
         by_hash: dict[str, bytes] = {}
         missing: dict[str, str] = {}
-        for memory in memories:
-            h = memory.content_hash
+        for h, text in texts:
             if h in by_hash or h in missing:
                 continue
             existing = self._stored_vector(h)
             if existing is not None:
                 by_hash[h] = existing
             else:
-                missing[h] = memory.text
+                missing[h] = text
         if missing:
             embedded = self.embedder.embed(list(missing.values()))
             for h, vector in zip(missing, embedded, strict=True):
                 by_hash[h] = self._as_blob(vector)
-        return [by_hash[m.content_hash] for m in memories]
+        return [by_hash[h] for h, _ in texts]
 
     def vectors_for(self, memories: Sequence[Memory]) -> list[npt.NDArray[np.float32]]:
         """The memories' embeddings, reusing stored ones and embedding each new text once."""
@@ -845,6 +890,11 @@ class Store:
                     observations=json.loads(row[8]),
                 )
         return sorted(found.values(), key=lambda d: (d.time, d.id))
+
+    def sync_state(self, rowid: int) -> None:
+        """Bring the vector row's search visibility in line with the memory row (after an update
+        made with plain SQL, as the archive import does)."""
+        self._sync_state(rowid)
 
     def _sync_state(self, rowid: int) -> None:
         row = self.conn.execute(
@@ -1208,14 +1258,17 @@ def _observation(row: Sequence[Any]) -> Observation:
 
 
 def _redact(obs: Observation, statements: Sequence[str]) -> str:
-    """The observation's text with each statement cut out; empty if one is not found verbatim."""
-    text = obs.text
+    return cut_statements(obs.text, obs.speaker, statements, "[forgotten]")
+
+
+def cut_statements(text: str, speaker: str | None, statements: Sequence[str], mark: str) -> str:
+    """`text` with each statement replaced by `mark`; empty if one is not found verbatim."""
     for statement in statements:
-        if obs.speaker and statement.startswith(f"{obs.speaker}: "):
-            statement = statement[len(obs.speaker) + 2 :]
+        if speaker and statement.startswith(f"{speaker}: "):
+            statement = statement[len(speaker) + 2 :]
         if not statement or statement not in text:
             return ""
-        text = text.replace(statement, "[forgotten]")
+        text = text.replace(statement, mark)
     return text
 
 
