@@ -88,6 +88,9 @@ def _tar(
         try:
             with tarfile.open(fileobj=plain, mode="r|", bufsize=age.CHUNK) as tar:
                 yield tar
+            # tar stops at its end marker: read on, so the last chunks are authenticated too.
+            while plain.read(age.CHUNK):
+                pass
         except (tarfile.TarError, EOFError, UnicodeError) as exc:
             raise ArchiveInvalidError(
                 f"the archive decrypts, but its contents are not a readable tar stream ({exc})"

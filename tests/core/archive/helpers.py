@@ -79,13 +79,14 @@ def fill(store: Store, home: Home) -> dict[str, Any]:
     return ids
 
 
-def export(store: Store, target: Path, home: Home | None = None, **selection: Any) -> Any:
+def export(store: Store, target: Path, home: Home | Path | None = None, **selection: Any) -> Any:
+    """Export with the test passphrase; `home` (or a frames folder) brings the frames along."""
     return export_archive(
         store,
         target,
         Selection(**selection),
         passphrase=PASSPHRASE,
-        frames_dir=home.frames_dir if home else None,
+        frames_dir=home.frames_dir if isinstance(home, Home) else home,
         work=WORK,
     )
 
