@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.archive_commands import add_parser as add_archive_parser
 from app.capture_commands import add_parser as add_capture_parser
 from app.chat_commands import add_parser as add_chat_parser
 from app.model_commands import add_parser as add_models_parser
@@ -455,13 +456,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="import observations")
+    p = sub.add_parser("import", help="import chat transcripts or a memory archive")
     isub = p.add_subparsers(dest="import_command", metavar="KIND", required=True)
     c = isub.add_parser("chats", help="a chat transcript in JSONL")
     c.add_argument("file", metavar="FILE.jsonl")
     c.add_argument("--batch-size", type=_bounded(1, 100_000), help="lines per transaction")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_import_chats)
+    add_archive_parser(sub, isub, opened, parse_when)
 
     p = sub.add_parser("search", help="hybrid search over memories")
     p.add_argument("query", nargs="*")

@@ -240,16 +240,15 @@ class _Query:
         if self.sel.ranged:
             conn.execute("DROP TABLE IF EXISTS temp.archive_ids")
 
-    def sql(self, kind: str) -> str:
+    def sql(self, kind: str, by_time: bool = False) -> str:
         cols = ", ".join(table_columns(kind))
         if kind == "memories":
             sources = (
                 "(SELECT json_group_array(observation_id) FROM (SELECT observation_id FROM "
                 "memory_sources s WHERE s.memory_id = m.id ORDER BY observation_id))"
             )
-            return (
-                f"SELECT {cols}, {sources} FROM memories m WHERE {self.chosen('m.id')} "
-                "ORDER BY m.rowid"
+            return f"SELECT {cols}, {sources} FROM memories m WHERE {self.chosen('m.id')} " + (
+                "ORDER BY m.event_ts, m.rowid" if by_time else "ORDER BY m.rowid"
             )
         if kind == "observations":
             cut = (
@@ -298,10 +297,14 @@ class _Query:
 
 # -- rows to records ---------------------------------------------------------------------------
 def _records(
-    conn: Connection, query: _Query, kind: str, frames: _FrameReader | None
+    conn: Connection,
+    query: _Query,
+    kind: str,
+    frames: _FrameReader | None,
+    by_time: bool = False,
 ) -> Iterator[tuple[dict[str, Any], tuple[str, bytes] | None]]:
     names = table_columns(kind)
-    for row in conn.execute(query.sql(kind), query.params):
+    for row in conn.execute(query.sql(kind, by_time), query.params):
         record = dict(zip(names, row, strict=False))
         image = None
         if kind == "memories":
