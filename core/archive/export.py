@@ -180,7 +180,7 @@ class _Parts:
 
 
 # -- selection ---------------------------------------------------------------------------------
-class _Query:
+class SelectionQuery:
     """The SQL conditions that pick each kind of row for a selection."""
 
     def __init__(self, conn: Connection, sel: Selection) -> None:
@@ -296,9 +296,9 @@ class _Query:
 
 
 # -- rows to records ---------------------------------------------------------------------------
-def _records(
+def read_records(
     conn: Connection,
-    query: _Query,
+    query: SelectionQuery,
     kind: str,
     frames: _FrameReader | None,
     by_time: bool = False,
@@ -428,7 +428,7 @@ def _write_members(
     with store.read() as conn:
         conn.execute("BEGIN")  # one snapshot for the whole export
         try:
-            query = _Query(conn, sel)
+            query = SelectionQuery(conn, sel)
             frames = (
                 _FrameReader(store, frames_dir)
                 if frames_dir is not None and store.encrypted and "frames" in query.kinds()
@@ -436,7 +436,7 @@ def _write_members(
             )
             for kind in query.kinds():
                 parts = _Parts(tar, kind)
-                for record, image in _records(conn, query, kind, frames):
+                for record, image in read_records(conn, query, kind, frames):
                     parts.add(record, image)
                     if progress and parts.count % 1000 == 0:
                         progress(parts.count, 0, f"exporting {kind}")

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from core.archive.export import Selection, _Query, _records
+from core.archive.export import Selection, SelectionQuery, read_records
 from core.errors import ArchiveError, InvalidInputError
 from core.memory import MemoryType
 from core.store import Store
@@ -50,10 +50,10 @@ def _snapshot(
     with store.read() as conn:
         conn.execute("BEGIN")
         try:
-            query = _Query(conn, sel)
+            query = SelectionQuery(conn, sel)
             for kind in query.kinds():
                 if kind in kinds:
-                    for record, _ in _records(conn, query, kind, None, by_time):
+                    for record, _ in read_records(conn, query, kind, None, by_time):
                         yield kind, record
             query.close(conn)
         finally:
