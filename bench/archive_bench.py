@@ -35,7 +35,6 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,7 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sleep_bench import Generator, _reset_peak, _rss_mb, log, seed_store
+from sleep_bench import Generator, _reset_peak, _rss_mb, log, run_child, seed_store
 
 from core.archive.export import Selection, export_archive
 from core.archive.importer import import_archive
@@ -153,20 +152,6 @@ def _over(peak: float | None, base: float | None) -> float | None:
     return None if peak is None or base is None else peak - base
 
 
-def run_child(n: int, seed: int) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--seed", str(seed)],
-        stdout=subprocess.PIPE,
-        text=True,
-        check=False,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
-    if done.returncode != 0 or not lines:
-        raise SystemExit(f"the run over {n:,} memories failed (exit {done.returncode})")
-    result: dict[str, Any] = json.loads(lines[-1][len(RESULT) :])
-    return result
-
-
 def _mb(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.1f} MB"
 
@@ -224,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.child:
         print(RESULT + json.dumps(run_size(args.child, args.seed)), flush=True)
         return 0
-    results = [run_child(n, args.seed) for n in args.sizes]
+    results = [run_child(n, args.seed, __file__, RESULT) for n in args.sizes]
     print(json.dumps(results, indent=2) if args.json else render(results))
     return 0
 

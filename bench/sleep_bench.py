@@ -799,18 +799,19 @@ def run_size(n: int, seed: int) -> dict[str, Any]:
     }
 
 
-def run_child(n: int, seed: int) -> dict[str, Any]:
-    """Run one size in a fresh process of this script; its result comes back on stdout."""
+def run_child(n: int, seed: int, script: str = __file__, prefix: str = RESULT) -> dict[str, Any]:
+    """Run one size in a fresh process of `script` (`--child N`); its result comes back on
+    stdout, on the line that starts with `prefix`."""
     done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--seed", str(seed)],
+        [sys.executable, str(Path(script).resolve()), "--child", str(n), "--seed", str(seed)],
         stdout=subprocess.PIPE,
         text=True,
         check=False,
     )
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT)]
+    lines = [line for line in done.stdout.splitlines() if line.startswith(prefix)]
     if done.returncode != 0 or not lines:
         raise SystemExit(f"the run over {n:,} memories failed (exit {done.returncode})")
-    result: dict[str, Any] = json.loads(lines[-1][len(RESULT) :])
+    result: dict[str, Any] = json.loads(lines[-1][len(prefix) :])
     return result
 
 

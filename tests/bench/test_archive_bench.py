@@ -8,28 +8,13 @@ the export wrote, that memory figures were read, and that no temporary file is l
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
 
 
 def test_the_archive_benchmark_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    env = dict(os.environ)
-    env["TMPDIR"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "archive_bench.py"), "--sizes", "300", "--json"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
+    result = run_bench("archive_bench.py", tmp_path, "--sizes", "300", "--json")
     (run,) = json.loads(result.stdout)
     assert run["size"] == 300 and run["counts"]["memories"] == 300
     assert run["added"] == run["records"] > 300

@@ -9,15 +9,13 @@ that no temporary file is left behind.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.runner import run_bench
+
 PHASES = ("backup", "consolidate", "summarise", "decay", "link", "evolve", "housekeeping")
 
 
@@ -30,20 +28,7 @@ def counts(out: str, label: str) -> list[int]:
 
 @pytest.mark.slow
 def test_tiny_run_prints_every_phase_with_real_work_behind_it(tmp_path: Path) -> None:
-    env = dict(os.environ)
-    env["TMPDIR"] = str(tmp_path)
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "sleep_bench.py"), "--sizes", "300", "3000"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    out = result.stdout
+    out = run_bench("sleep_bench.py", tmp_path, "--sizes", "300", "3000").stdout
     assert re.search(r"^\s+300 mem\.\s+3k mem\.\s+3k/300$", out, re.M), out
     for phase in PHASES:
         assert re.search(rf"^  {phase}\s+\d+\.\d\d\s+\d+\.\d\d\s+(\d+\.\dx|-)$", out, re.M), phase
