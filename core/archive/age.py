@@ -129,8 +129,13 @@ class _PayloadWriter(io.RawIOBase):
         super().close()
 
 
-def passphrase_writer(out: IO[bytes], passphrase: str, work: int = WORK) -> _PayloadWriter:
-    """Write an age header for `passphrase` to `out`; return the stream that takes the plaintext."""
+def passphrase_writer(
+    out: IO[bytes], passphrase: str, work: int = WORK, keys: dict[bytes, bytes] | None = None
+) -> _PayloadWriter:
+    """Write an age header for `passphrase` to `out`; return the stream that takes the plaintext.
+
+    `keys`, when given, remembers the file key by header, so reading the file back (to verify it)
+    does not pay for scrypt again."""
     if not passphrase:
         raise InvalidInputError("an archive passphrase cannot be empty")
     file_key = os.urandom(16)
@@ -140,6 +145,8 @@ def passphrase_writer(out: IO[bytes], passphrase: str, work: int = WORK) -> _Pay
     header += b"\n---"
     mac = hmac.new(_hkdf(file_key, b"", b"header"), header, sha256).digest()
     out.write(header + b" " + _b64(mac) + b"\n")
+    if keys is not None:
+        keys[header] = file_key
     return _PayloadWriter(out, file_key)
 
 
@@ -307,10 +314,13 @@ def _unwrap_scrypt(header: Header, passphrase: str, max_work: int) -> bytes:
         )
     except InvalidTag:
         raise ArchivePassphraseError("wrong passphrase: it does not open this archive") from None
+    return file_key
+
+
+def _check_mac(header: Header, file_key: bytes) -> None:
     expected = hmac.new(_hkdf(file_key, b"", b"header"), header.signed, sha256).digest()
     if not hmac.compare_digest(expected, header.mac):
         raise ArchiveDamagedError("the archive is damaged: its header was changed")
-    return file_key
 
 
 class _PayloadReader(io.RawIOBase):
@@ -421,18 +431,25 @@ def reader(
     identities: list[Any] | None = None,
     final_chunk: int | None = None,
     max_work: int = MAX_WORK,
+    keys: dict[bytes, bytes] | None = None,
 ) -> io.RawIOBase:
     """The decrypted stream of the age file `src` (positioned at its start).
 
-    `passphrase` is asked only when the file is a passphrase one; `identities` (X25519) open a
-    recipient one.
+    `passphrase` is asked only when the file is a passphrase one and its file key is not already
+    in `keys` (which then learns it: a second pass over the same file skips scrypt);
+    `identities` (X25519) open a recipient one.
     """
     start = src.tell()
     header = read_header(src)
     if header.kind == "passphrase":
         if passphrase is None:
             raise ArchivePassphraseError("this archive is protected by a passphrase; give it")
-        file_key = _unwrap_scrypt(header, passphrase(), max_work)
+        file_key = keys.get(header.signed) if keys is not None else None
+        if file_key is None:
+            file_key = _unwrap_scrypt(header, passphrase(), max_work)
+        _check_mac(header, file_key)
+        if keys is not None:
+            keys[header.signed] = file_key
         return _PayloadReader(src, file_key, final_chunk)
     if not identities:
         raise ArchivePassphraseError(

@@ -360,13 +360,14 @@ def export_archive(
         raise InvalidInputError(f"{target} is a folder; give the archive's file name")
     started = time.monotonic()
     created = datetime.now(UTC)
+    keys: dict[bytes, bytes] = {}  # the verification reuses the file key: scrypt runs once
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
             stream: io.RawIOBase = (
-                age.passphrase_writer(out, passphrase, work)
+                age.passphrase_writer(out, passphrase, work, keys)
                 if passphrase is not None
                 else age.recipient_writer(out, recipient or "")
             )
@@ -382,7 +383,7 @@ def export_archive(
 
             if progress:
                 progress(0, 1, "verifying")
-            verify_archive(tmp, lambda: passphrase, store_schema=None)
+            verify_archive(tmp, lambda: passphrase, keys=keys)
             verified = True
         os.replace(tmp, target)
     except OSError as exc:

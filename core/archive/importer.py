@@ -75,7 +75,11 @@ BATCH = 256
 # -- reading the plaintext ---------------------------------------------------------------------
 @contextmanager
 def _tar(
-    path: Path, passphrase: Callable[[], str] | None, identities: list[Any] | None, max_work: int
+    path: Path,
+    passphrase: Callable[[], str] | None,
+    identities: list[Any] | None,
+    max_work: int,
+    keys: dict[bytes, bytes] | None,
 ) -> Iterator[tarfile.TarFile]:
     try:
         fh = path.open("rb")
@@ -84,7 +88,7 @@ def _tar(
     except OSError as exc:
         raise ArchiveError(f"cannot read the archive {path}: {exc.strerror or exc}") from None
     with fh:
-        plain = age.reader(fh, passphrase, identities, FINAL_CHUNK, max_work)
+        plain = age.reader(fh, passphrase, identities, FINAL_CHUNK, max_work, keys)
         try:
             with tarfile.open(fileobj=plain, mode="r|", bufsize=age.CHUNK) as tar:
                 yield tar
@@ -152,13 +156,16 @@ def verify_archive(
     identities: list[Any] | None = None,
     store_schema: int | None = None,
     max_work: int = age.MAX_WORK,
+    keys: dict[bytes, bytes] | None = None,
 ) -> dict[str, Any]:
-    """Read the whole archive and check everything; return its manifest. Writes nothing."""
+    """Read the whole archive and check everything; return its manifest. Writes nothing.
+
+    `keys` carries the file key from one read of the archive to the next (see `age.reader`)."""
     seen: dict[str, tuple[str, int, int]] = {}
     images: dict[str, str | None] = {}
     manifest: Any = None
     problem: ArchiveError | None = None
-    with _tar(path, passphrase, identities, max_work) as tar:
+    with _tar(path, passphrase, identities, max_work, keys) as tar:
         try:
             for kind, name, data in _parts(tar):
                 if manifest is not None:
@@ -271,25 +278,19 @@ def import_archive(
 ) -> ImportReport:
     """Verify the archive at `path`, then merge it (see the module's docstring)."""
     started = time.monotonic()
-    asked: list[str] = []
-
-    def once() -> str:  # the passphrase is asked once for both passes
-        if not asked and passphrase is not None:
-            asked.append(passphrase())
-        return asked[0] if asked else ""
-
+    keys: dict[bytes, bytes] = {}  # the passphrase is asked, and scrypt run, once for both passes
     with store.read() as conn:
         current = schema_version(conn)
     if progress:
         progress(0, 0, "verifying")
-    manifest = verify_archive(path, once if passphrase else None, identities, current, max_work)
+    manifest = verify_archive(path, passphrase, identities, current, max_work, keys)
     report = ImportReport(path, dry_run, manifest)
     merger = _Merger(store, report, frames_dir if not dry_run else None, dry_run)
     total = sum(m.records for m in manifest_members(manifest).values())
     try:
         with (
             store.write() as conn,
-            _tar(path, once if passphrase else None, identities, max_work) as tar,
+            _tar(path, passphrase, identities, max_work, keys) as tar,
         ):
             done = 0
             for kind, name, data in _parts(tar):
@@ -393,20 +394,16 @@ class _Merger:
             return
         ids = [r["id"] for r in batch]
         marks = ", ".join("?" * len(ids))
-        known = {
-            row[0]: row[1:]
-            for row in self.conn.execute(
-                f"SELECT id, superseded_at, valid_to FROM memories WHERE id IN ({marks})", ids
-            )
-        }
+        known = dict(
+            self.conn.execute(f"SELECT id, superseded_at FROM memories WHERE id IN ({marks})", ids)
+        )
         new = [r for r in batch if r["id"] not in known]
         live = [r for r in new if r["status"] != Status.DELETED]
         blobs = dict(zip((r["id"] for r in live), self._vectors(live), strict=True)) if live else {}
         for rec in batch:
             if rec["id"] in known:
                 self.report.bump(self.report.present, "memories")
-                superseded_at, _valid_to = known[rec["id"]]
-                if rec["superseded_at"] and superseded_at is None:
+                if rec["superseded_at"] and known[rec["id"]] is None:
                     self.superseded[rec["id"]] = (rec["superseded_at"], rec["valid_to"])
                 continue
             self._memory(rec, blobs.get(rec["id"]))
