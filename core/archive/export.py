@@ -29,6 +29,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -224,6 +225,8 @@ class SelectionQuery:
         ]
         marks = ", ".join(f":t{i}" for i in range(len(types)))
         self.params.update({f"t{i}": t for i, t in enumerate(types)})
+        # (one left by an export that failed half-way on this connection goes first)
+        conn.execute("DROP TABLE IF EXISTS temp.archive_ids")
         conn.execute("CREATE TEMP TABLE archive_ids (id TEXT PRIMARY KEY) WITHOUT ROWID")
         conn.execute(
             "INSERT INTO temp.archive_ids WITH RECURSIVE "
@@ -293,6 +296,19 @@ class SelectionQuery:
             if self.sel.frames:
                 kinds.append("frames")
         return kinds
+
+
+@contextmanager
+def snapshot(store: Store, sel: Selection) -> Iterator[tuple[Connection, SelectionQuery]]:
+    """One read transaction (a consistent snapshot) with the selection's query ready on it."""
+    with store.read() as conn:
+        conn.execute("BEGIN")
+        try:
+            query = SelectionQuery(conn, sel)
+            yield conn, query
+            query.close(conn)
+        finally:
+            conn.execute("COMMIT")
 
 
 # -- rows to records ---------------------------------------------------------------------------
@@ -426,37 +442,31 @@ def _write_members(
     progress: Progress | None,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
-    with store.read() as conn:
-        conn.execute("BEGIN")  # one snapshot for the whole export
-        try:
-            query = SelectionQuery(conn, sel)
-            frames = (
-                _FrameReader(store, frames_dir)
-                if frames_dir is not None and store.encrypted and "frames" in query.kinds()
-                else None
-            )
-            for kind in query.kinds():
-                parts = _Parts(tar, kind)
-                for record, image in read_records(conn, query, kind, frames):
-                    parts.add(record, image)
-                    if progress and parts.count % 1000 == 0:
-                        progress(parts.count, 0, f"exporting {kind}")
-                parts.flush()
-                counts[kind] = parts.count
-            if frames is not None:
-                counts["frame_images_unreadable"] = frames.unreadable
-            manifest = {
-                "format": FORMAT,
-                "format_version": FORMAT_VERSION,
-                "app_version": app_version(),
-                "schema_version": schema_version(conn),
-                "created": created.isoformat(),
-                "selection": sel.as_json(),
-                "counts": counts,
-                "members": [m.__dict__ for m in tar.members],
-            }
-            query.close(conn)
-        finally:
-            conn.execute("COMMIT")
+    with snapshot(store, sel) as (conn, query):
+        frames = (
+            _FrameReader(store, frames_dir)
+            if frames_dir is not None and store.encrypted and "frames" in query.kinds()
+            else None
+        )
+        for kind in query.kinds():
+            parts = _Parts(tar, kind)
+            for record, image in read_records(conn, query, kind, frames):
+                parts.add(record, image)
+                if progress and parts.count % 1000 == 0:
+                    progress(parts.count, 0, f"exporting {kind}")
+            parts.flush()
+            counts[kind] = parts.count
+        if frames is not None:
+            counts["frame_images_unreadable"] = frames.unreadable
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "app_version": app_version(),
+            "schema_version": schema_version(conn),
+            "created": created.isoformat(),
+            "selection": sel.as_json(),
+            "counts": counts,
+            "members": [m.__dict__ for m in tar.members],
+        }
     tar.add(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False).encode())
     return counts

@@ -27,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from core.archive.export import Selection, SelectionQuery, read_records
+from core.archive.export import Selection, read_records, snapshot
 from core.errors import ArchiveError, InvalidInputError
 from core.memory import MemoryType
 from core.store import Store
@@ -47,17 +47,11 @@ KIND_NAMES = {
 def _snapshot(
     store: Store, sel: Selection, kinds: list[str], by_time: bool = False
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    with store.read() as conn:
-        conn.execute("BEGIN")
-        try:
-            query = SelectionQuery(conn, sel)
-            for kind in query.kinds():
-                if kind in kinds:
-                    for record, _ in read_records(conn, query, kind, None, by_time):
-                        yield kind, record
-            query.close(conn)
-        finally:
-            conn.execute("COMMIT")
+    with snapshot(store, sel) as (conn, query):
+        for kind in query.kinds():
+            if kind in kinds:
+                for record, _ in read_records(conn, query, kind, None, by_time):
+                    yield kind, record
 
 
 def export_jsonl(store: Store, target: Path, sel: Selection) -> dict[str, int]:
