@@ -149,6 +149,9 @@ class ModelSettings:
 class CaptureSettings:
     """The screen capture monitor."""
 
+    enabled: bool = setting(
+        True, "Capture the screen in the background while the desktop app runs."
+    )
     interval: float = setting(5.0, "Seconds between screen checks while the screen is changing.")
     max_interval: float = setting(
         60.0, "Longest wait between checks: the interval grows to it while nothing changes."
@@ -276,6 +279,24 @@ class ArchiveSettings:
 
 
 @dataclass
+class DesktopSettings:
+    """The desktop app: start-up, locking, appearance."""
+
+    autostart: bool = setting(False, "Start Mnemo in the tray when you log in.")
+    start_hidden: bool = setting(
+        False, "When Mnemo starts, show only the tray icon, not the main window."
+    )
+    auto_lock_minutes: float = setting(
+        0.0, "Lock Mnemo after this many idle minutes (0: never); unlocking asks again."
+    )
+    theme: str = setting("system", "Colours: system (follow the desktop), light or dark.")
+
+    def __post_init__(self) -> None:
+        _require(self.auto_lock_minutes >= 0, "desktop.auto_lock_minutes must not be negative")
+        _require(self.theme in ("system", "light", "dark"), "desktop.theme: system, light or dark")
+
+
+@dataclass
 class Settings:
     """All of Mnemo's settings."""
 
@@ -288,6 +309,7 @@ class Settings:
     capture: CaptureSettings = field(default_factory=CaptureSettings)
     sleep: SleepSettings = field(default_factory=SleepSettings)
     archive: ArchiveSettings = field(default_factory=ArchiveSettings)
+    desktop: DesktopSettings = field(default_factory=DesktopSettings)
 
     @classmethod
     def load(cls, path: Path) -> Settings:
