@@ -7,7 +7,8 @@ passphrase non-interactively. `key.json` always exists and records the store id 
 lives, so a missing keyring entry is reported as such instead of silently creating a new key.
 
 Loading never touches the database: a wrong passphrase or a missing key is detected here, before
-the database file is opened, so such a failure cannot modify it.
+the database file is opened, so such a failure cannot modify it. Changing the passphrase re-wraps
+the same data key, so the database is not re-encrypted and nothing but key.json changes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from core.errors import (
+    InvalidInputError,
     KeyMissingError,
     KeyringUnavailableError,
     PassphraseRequiredError,
@@ -225,3 +227,22 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.b64decode(text.encode("ascii"))
+
+
+def change_passphrase(home: Home, old: str, new: str, scrypt_n: int = DEFAULT_SCRYPT_N) -> None:
+    """Re-wrap the same data key under `new`; key.json is replaced atomically or not at all.
+
+    Only the wrapping changes: the data key, and so the database, stay exactly as they are. A
+    store whose key is in the OS keyring has no passphrase to change (the keyring's own login
+    protects it), so this refuses it with a message saying so instead of moving the key.
+    """
+    record = read_key_file(home)
+    if record.storage != "passphrase":
+        raise InvalidInputError(
+            "this store's key is kept in the OS keyring, which your login protects: there is no "
+            "Mnemo passphrase to change"
+        )
+    if not new:
+        raise PassphraseRequiredError("the new passphrase cannot be empty")
+    key = _unwrap(record, old)  # WrongPassphraseError before anything is written
+    _write_key_file(home.key_path, _wrap(key, new, record.store_id, scrypt_n))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +23,7 @@ from app.model_commands import configured_llm
 from app.qt import QObject, QtWidgets, Signal
 from core.capture.frames import KEY_INFO, FrameCipher
 from core.chat import ChatSession
+from core.errors import ModelMissingError
 from core.home import Home
 from core.pipeline.answer import Answerer
 from core.pipeline.ingest import Pipeline
@@ -44,6 +45,32 @@ class Events(QObject):
     capture_health = Signal(object)  # core.capture.health.Health, from the capture controller
     lock_requested = Signal()
     status_message = Signal(str)  # a short notice for the main window's status bar
+
+
+class SharedLLM:
+    """The app's one model for the background threads (capture's pipeline, the nightly sleep):
+    loaded on first use, one call at a time, so no second copy of the weights is ever loaded."""
+
+    def __init__(self, ctx: AppContext) -> None:
+        self._ctx = ctx
+        self._lock = threading.Lock()
+
+    def _model(self) -> LLM:
+        model = self._ctx.llm()
+        if model is None:
+            raise ModelMissingError("no model is configured any more; Mnemo runs on rules")
+        return model
+
+    def run(self, operation: str, prompt: str, schema: Mapping[str, Any]) -> Any:
+        with self._lock:
+            return self._model().run(operation, prompt, schema)
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            return self._model().count_tokens(text)
+
+    def input_budget(self, operation: str) -> int:
+        return self._model().input_budget(operation)
 
 
 @dataclass
@@ -85,6 +112,10 @@ class AppContext:
                 self._llm = self._llm_stack.enter_context(configured_llm(self.settings, self.home))
                 self._llm_loaded = True
             return self._llm
+
+    def shared_llm(self) -> LLM | None:
+        """The model for background threads (None when Mnemo runs on rules); loads lazily."""
+        return SharedLLM(self) if self.settings.models.base else None
 
     def unload_llm(self) -> None:
         """Forget the loaded model (after the model settings changed); loads again on next use."""

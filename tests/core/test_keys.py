@@ -10,6 +10,7 @@ import pytest
 
 from core.errors import (
     DiskFullError,
+    InvalidInputError,
     KeyMissingError,
     KeyringUnavailableError,
     PassphraseRequiredError,
@@ -19,7 +20,13 @@ from core.errors import (
     WrongPassphraseError,
 )
 from core.home import Home
-from core.keys import KEYRING_SERVICE, passphrase_from_env, read_key_file, system_keyring
+from core.keys import (
+    KEYRING_SERVICE,
+    change_passphrase,
+    passphrase_from_env,
+    read_key_file,
+    system_keyring,
+)
 from core.memory import Memory
 from core.profile import init_store, open_store
 from core.settings import Settings
@@ -160,3 +167,41 @@ def test_unopenable_database_path_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "missing-dir").write_text("a file where a folder should be")
     with pytest.raises(StoreOpenError, match="cannot open the database"):
         connect(tmp_path / "missing-dir" / "x.db", None)
+
+
+def test_change_passphrase_rewraps_the_same_key_and_only_touches_the_key_file(
+    mnemo_home: Home,
+) -> None:
+    make(mnemo_home)
+    before = fingerprint(mnemo_home)
+    store_id = read_key_file(mnemo_home).store_id
+    change_passphrase(mnemo_home, "correct horse", "battery staple", scrypt_n=TEST_SCRYPT_N)
+    after = fingerprint(mnemo_home)
+    assert {name for name in before if before[name] != after.get(name)} == {"key.json"}
+    assert read_key_file(mnemo_home).store_id == store_id
+    assert "battery staple" not in mnemo_home.key_path.read_text()
+    assert mnemo_home.key_path.stat().st_mode & 0o077 == 0
+    assert reopen(mnemo_home, "battery staple") == ["My name is Sam"]
+    with pytest.raises(WrongPassphraseError):
+        reopen(mnemo_home, "correct horse")
+
+
+def test_change_passphrase_with_the_wrong_old_one_changes_nothing(mnemo_home: Home) -> None:
+    make(mnemo_home)
+    before = fingerprint(mnemo_home)
+    with pytest.raises(WrongPassphraseError, match="wrong passphrase"):
+        change_passphrase(mnemo_home, "not it", "battery staple", scrypt_n=TEST_SCRYPT_N)
+    with pytest.raises(PassphraseRequiredError, match="cannot be empty"):
+        change_passphrase(mnemo_home, "correct horse", "", scrypt_n=TEST_SCRYPT_N)
+    assert fingerprint(mnemo_home) == before
+    assert reopen(mnemo_home, "correct horse") == ["My name is Sam"]
+
+
+def test_change_passphrase_refuses_a_keyring_stored_key_and_says_why(mnemo_home: Home) -> None:
+    ring = MemoryKeyring()
+    make(mnemo_home, keyring=ring)
+    before = fingerprint(mnemo_home)
+    with pytest.raises(InvalidInputError, match="kept in the OS keyring"):
+        change_passphrase(mnemo_home, "x", "y", scrypt_n=TEST_SCRYPT_N)
+    assert fingerprint(mnemo_home) == before
+    assert reopen(mnemo_home, None, ring) == ["My name is Sam"]
