@@ -9,7 +9,8 @@ changed screen (or a new window, or a forced grab) is kept: a WebP thumbnail is 
 written, the crop worth reading (the changed region within the focused window, or the whole
 focused window after a switch) goes to the bounded OCR queue, and a record goes to the recorder
 thread, which owns the database. The wait between ticks grows while nothing changes and snaps back
-on a change; a focus change ends the wait at once.
+on a change; a focus change ends the wait at once, and so does a tick another thread asks for
+(`request_tick`: the tray's "capture now", or a pause the loop should honour straight away).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ STATUS_EVERY = 5.0  # seconds between status file writes while nothing else chan
 PRUNE_EVERY = timedelta(minutes=10)
 RETRY_SOON = 0.25  # seconds before grabbing again after the windows moved during a grab
 MAX_ERRORS = 10  # consecutive failed ticks before the monitor gives up
+WAKE_POLL = 0.2  # seconds between checks for a requested tick while waiting (capture now, pause)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,11 @@ class Monitor:
         self._last_status = 0.0
         self._next_prune: datetime | None = None
         self._closed = False
+        # Ticks asked for by other threads (the tray's "capture now", a pause or resume): each is
+        # (force, callback for that tick's result), served by the loop on its own thread.
+        self._requests: list[tuple[bool, Callable[[Tick], None] | None]] = []
+        self._requests_lock = threading.Lock()
+        self._wake = threading.Event()
         self.recorder = Recorder(
             store, self.frames_dir, self.cipher, self.health, ingest, settings.thumbnail_quality
         )
@@ -338,6 +345,18 @@ class Monitor:
         self.recorder.flush()
         return result[0] if result else PruneReport()
 
+    def request_tick(self, force: bool = False, done: Callable[[Tick], None] | None = None) -> None:
+        """From any thread: the running loop ticks now (`force`: keeps a frame), `done` gets the Tick."""
+        with self._requests_lock:
+            self._requests.append((force, done))
+        self._wake.set()
+
+    def _take_requests(self) -> list[tuple[bool, Callable[[Tick], None] | None]]:
+        self._wake.clear()
+        with self._requests_lock:
+            requests, self._requests = self._requests, []
+        return requests
+
     def run(
         self,
         stop: threading.Event | None = None,
@@ -354,8 +373,10 @@ class Monitor:
                 if self._next_prune is None or now >= self._next_prune:
                     self._next_prune = now + PRUNE_EVERY
                     self.prune(wait=False)
+                requests = self._take_requests()
+                force = any(forced for forced, _ in requests)
                 try:
-                    result = self.tick(focus_changed=focus_changed)
+                    result = self.tick(force=force, focus_changed=focus_changed)
                 except CaptureUnavailableError:
                     raise
                 except Exception as exc:  # a backend bug: report, retry
@@ -370,6 +391,14 @@ class Monitor:
                 self.publish()
                 if on_tick is not None:
                     on_tick(result, self.health)
+                if result.outcome == "layout-changed" and requests:
+                    # The windows moved during the grab: the next tick (RETRY_SOON) answers them.
+                    with self._requests_lock:
+                        self._requests[:0] = requests
+                else:
+                    for _, done in requests:
+                        if done is not None:
+                            done(result)
                 focus_changed = self._wait(stop, end)
                 if end is not None and time.monotonic() >= end:
                     break
@@ -380,12 +409,12 @@ class Monitor:
     def _wait(self, stop: threading.Event, end: float | None) -> bool:
         """Sleep until the next tick; True if the focused window changed meanwhile."""
         deadline = time.monotonic() + self.interval
-        while not stop.is_set():
+        while not stop.is_set() and not self._wake.is_set():
             mono = time.monotonic()
             left = min(deadline, end if end is not None else deadline) - mono
             if left <= 0:
                 return False
-            if self.desktop.wait_for_focus_change(min(1.0, left)):
+            if self.desktop.wait_for_focus_change(min(WAKE_POLL, left)):
                 return True
         return False
 
