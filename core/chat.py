@@ -6,13 +6,20 @@ known. Both the user's turn (trust `user`) and the reply (trust `assistant`) are
 observations of one session, so "what did I tell you yesterday" works like any other memory, and
 the assistant's own words never count as facts about the user (only procedures and resources are
 taken from them). The CLI's `mnemo chat`/`mnemo ask` and the GUI's chat window share this class.
+
+A turn can be watched and stopped: `on_text` sees a model's answer grow while it is written (the
+GUI streams it; the rule path answers whole), and a set `cancel` event stops the turn before it
+stores anything, so a stopped question leaves no half-conversation behind.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from core.errors import CancelledError
 from core.memory import Action, Observation, Source, Trust, uuid7
 from core.pipeline.answer import Answer, Answerer
 from core.pipeline.ingest import IngestReport, Pipeline
@@ -69,11 +76,18 @@ class ChatSession:
             external_id=f"{self.session}/{len(self.turns)}/{speaker}",
         )
 
-    def turn(self, text: str) -> Reply:
+    def turn(
+        self,
+        text: str,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Reply:
         """Answer or remember one user turn; both sides are stored as observations."""
         text = text.strip()
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("cancelled: nothing was changed")
         if is_question(text):
-            answer = self.answerer.ask(text)
+            answer = self.answerer.ask(text, on_text=on_text, cancel=cancel)
             self.pipeline.ingest([self.observation(text, self.user_name, Trust.USER)])
             reply = Reply(answer.text, answer=answer)
         else:

@@ -7,7 +7,8 @@ Protocols here; `models/` and `app/` implement them, and each entry point wires 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
@@ -60,6 +61,22 @@ class LLM(Protocol):
 
     def input_budget(self, operation: str) -> int:
         """Tokens left for an operation's prompt once its instructions and output are reserved."""
+        ...
+
+
+@runtime_checkable
+class StreamingLLM(LLM, Protocol):
+    """An `LLM` that can also hand over its output text as it is generated, and be cancelled."""
+
+    def run_streaming(
+        self,
+        operation: str,
+        prompt: str,
+        schema: Mapping[str, Any],
+        on_token: Callable[[str], None],
+        cancel: threading.Event | None = None,
+    ) -> Any:
+        """`run`, handing each generated piece of JSON text to `on_token`; `cancel` stops it."""
         ...
 
 

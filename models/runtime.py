@@ -1,6 +1,7 @@
 """The on-device LLM: one llama.cpp base model per process, per-operation adapters, JSON out.
 
-`LlamaRuntime` implements the `LLM` port. The base GGUF is validated, then loaded once (mmap, the
+`LlamaRuntime` implements the `LLM` port and its `StreamingLLM` extension (the generated text is
+handed over piece by piece, and a generation stops when its cancel event is set). The base GGUF is validated, then loaded once (mmap, the
 thread count from settings: cores - 1 by default, since two busy threads on a two-core machine
 collapse throughput). Each call switches to the operation's adapter on the live context, applies
 the model's own chat template (through llama-cpp-python's chat handler), constrains generation with
@@ -119,6 +120,17 @@ class LlamaRuntime:
         """Run a memory operation and return its schema-valid JSON value."""
         return self.submit(operation, prompt, schema).result()
 
+    def run_streaming(
+        self,
+        operation: str,
+        prompt: str,
+        schema: Mapping[str, Any],
+        on_token: Callable[[str], None],
+        cancel: threading.Event | None = None,
+    ) -> Any:
+        """`run`, with each decoded piece of the output passed to `on_token` (on the worker)."""
+        return self.submit(operation, prompt, schema, cancel=cancel, on_token=on_token).result()
+
     def submit(
         self,
         operation: str,
@@ -140,6 +152,8 @@ class LlamaRuntime:
         on_token: Callable[[str], None] | None,
         seed: int | None,
     ) -> Any:
+        if cancel is not None and cancel.is_set():  # cancelled while queued behind other work
+            raise CancelledError("cancelled")
         self.switch(operation)
         messages = [
             {"role": "system", "content": prompt_for(operation)},

@@ -18,9 +18,7 @@ monitor already running) becomes an error state with its one-line reason, and th
 from __future__ import annotations
 
 import copy
-import ctypes
 import logging
-import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -57,35 +55,6 @@ NOT_KEPT = {  # for a tick that came back without a detail of its own
     "locked": "the session is locked",
     "unchanged": "the screen did not change",
 }
-
-
-class _Probe(QObject):
-    ping = Signal()
-
-
-def _emit_drops_a_reference() -> bool:
-    """Whether this PySide6 hands back `emit`'s True without owning it (6.12.0 does)."""
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(8):
-        probe.ping.emit()
-    return sys.getrefcount(True) < before - 4  # 8 lost when it does; noise stays under 4
-
-
-# PySide6 6.12.0's SignalInstance.emit returns True without a reference of its own, so each
-# emit from Python takes one from True; a few hundred of them and the interpreter aborts
-# ("bool_dealloc"). The controller emits every second, so it gives the reference back.
-_DROPS_A_REFERENCE = _emit_drops_a_reference()
-_incref = ctypes.pythonapi.Py_IncRef
-_incref.argtypes = [ctypes.py_object]
-_incref.restype = None
-
-
-def emit(signal: Any, *args: object) -> None:
-    """`signal.emit(*args)`, balancing the reference PySide6 6.12.0 drops from True."""
-    result = signal.emit(*args)
-    if _DROPS_A_REFERENCE and isinstance(result, bool):
-        _incref(result)
 
 
 class CaptureMonitor(Protocol):
@@ -286,7 +255,7 @@ class CaptureController(QObject):
     @staticmethod
     def _send(signal: Any, *args: object) -> None:
         try:
-            emit(signal, *args)
+            signal.emit(*args)
         except RuntimeError:  # the controller was deleted without stop(): nobody left to tell
             pass
 
@@ -305,7 +274,7 @@ class CaptureController(QObject):
         self._run = None
         if error:
             self._error = error
-            emit(self.ctx.events.status_message, f"Capture is not running: {error}")
+            self.ctx.events.status_message.emit(f"Capture is not running: {error}")
         if self._restart and not self._closed:
             self._restart = False
             if self.ctx.settings.capture.enabled:
@@ -353,7 +322,7 @@ class CaptureController(QObject):
                 "capture goes on"
             ) from None
         self._poke()
-        emit(self.ctx.events.status_message, f"Capture {pause.describe(now)}.")
+        self.ctx.events.status_message.emit(f"Capture {pause.describe(now)}.")
         self.publish()
         return pause
 
@@ -367,8 +336,8 @@ class CaptureController(QObject):
                 f"capture could not be resumed: {path} cannot be removed ({exc.strerror})"
             ) from None
         self._poke()
-        emit(
-            self.ctx.events.status_message, "Capture resumed." if was else "Capture was not paused."
+        self.ctx.events.status_message.emit(
+            "Capture resumed." if was else "Capture was not paused."
         )
         self.publish()
         return was
@@ -399,8 +368,8 @@ class CaptureController(QObject):
             )
 
     def _say(self, text: str) -> None:
-        emit(self.captured, text)
-        emit(self.ctx.events.status_message, text)
+        self.captured.emit(text)
+        self.ctx.events.status_message.emit(text)
 
     # -- the state ---------------------------------------------------------------------------
     def health(self) -> Health | None:
@@ -447,8 +416,8 @@ class CaptureController(QObject):
             told = run.health.state == State.PAUSED
             if told != (self.paused() is not None) and run.health.state != State.ERROR:
                 self._poke()  # paused or resumed elsewhere (`mnemo capture ...`): look again now
-        emit(self.status_changed, self.state())
-        emit(self.ctx.events.capture_health, self.health())
+        self.status_changed.emit(self.state())
+        self.ctx.events.capture_health.emit(self.health())
 
 
 __all__ = [

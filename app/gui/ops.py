@@ -241,7 +241,13 @@ def show_error(parent: QtWidgets.QWidget | None, error: BaseException) -> None:
     if details:
         box.setDetailedText(details)
     box.setAccessibleName("Error message")
+    if parent is None:  # nothing else holds a parentless box: keep it until it is closed
+        _open_boxes.add(box)
+        box.finished.connect(lambda _result: _open_boxes.discard(box))
     box.open()
+
+
+_open_boxes: set[QtWidgets.QMessageBox] = set()
 
 
 class ProgressDialog(QtWidgets.QProgressDialog):

@@ -13,6 +13,14 @@ cites nothing usable) the answer is extractive: the best memories quoted with th
 citation resolves to the chat turns or screen frames the memory came from. Vault memories are
 never searched for an answer, quarantined ones never appear, and an answer that rests only on
 untrusted (screen or imported) memories that contradict what the user said says so.
+
+With a model that streams (`StreamingLLM`), `ask(question, on_text=...)` shows the answer while it
+is written: the JSON text is read as it comes (`core.pipeline.stream`), and the growing answer is
+passed on a whole word at a time, redacted and numbered the way the final text will be, so a
+half-written word never flickers and a secret is never shown before its word is complete. The
+final `Answer` still comes from the parsed, validated output; the streamed text is only a preview
+of it. Without a model the answer arrives whole. A `cancel` event stops the model between tokens
+and the question before anything is written (not even its recall counts).
 """
 
 from __future__ import annotations
@@ -20,19 +28,23 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import threading
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from core.dates import TimeRange, question_range, strip_range
+from core.errors import CancelledError
 from core.memory import LinkKind, Memory, MemoryType, Observation
 from core.pipeline.extract import untrusted
 from core.pipeline.guard import DataFence
 from core.pipeline.redaction import redact
 from core.pipeline.schemas import ANSWER
 from core.pipeline.slots import ATTRIBUTE_WORDS, MULTI_VALUED, Slot, same_value, value_shape
+from core.pipeline.stream import FieldStream
 from core.pipeline.update import event_day, memory_trust
-from core.ports import LLM, Clock, SystemClock
+from core.ports import LLM, Clock, StreamingLLM, SystemClock
 from core.retrieval import Hit, Retriever
 from core.settings import PipelineSettings
 from core.store import MemoryFilter, Store
@@ -51,6 +63,8 @@ _GENERIC = stems(
 ) | {"what's", "who's", "where's", "when's", "i'm", "i've"}
 _WHEN = re.compile(r"^\s*(?:when|what (?:day|date|time))\b", re.I)
 _EXCERPT = 160
+_CITED = re.compile(r"\[(\d+)\]")
+_LAST_WORD = re.compile(r"\S*$")
 
 
 @dataclass
@@ -149,6 +163,42 @@ def memory_terms(memory: Memory) -> set[str]:
 def _within(memory: Memory, found: TimeRange) -> bool:
     when = memory.valid_from or memory.recorded_at
     return found.since <= when < found.until
+
+
+def shown_answer(raw: str, cited: Container[int]) -> str:
+    """The model's text as shown: redacted, spaces collapsed, cited [n] renumbered from 1."""
+    # One pass over the numbers: replacing [0] with [1], then [1] with [2], would merge them.
+    text = " ".join(redact(raw).text.split())
+    return _CITED.sub(
+        lambda m: f"[{int(m[1]) + 1}]" if int(m[1]) in cited else m[0],
+        text,
+    )
+
+
+class AnswerPreview:
+    """Feeds a streaming model's JSON pieces in, passes the growing answer text on, word by word."""
+
+    def __init__(self, on_text: Callable[[str], None], shown: int) -> None:
+        self.on_text = on_text
+        self.shown = range(shown)  # the citation numbers the prompt offered
+        self.field = FieldStream("answer")
+        self.upto = 0
+        self.last = ""
+
+    def feed(self, piece: str) -> None:
+        """Take the next piece of the model's output; call `on_text` when a word completed."""
+        if not self.field.feed(piece):
+            return
+        raw = self.field.text
+        match = _LAST_WORD.search(raw)
+        cut = len(raw) if self.field.complete or match is None else match.start()
+        if cut <= self.upto:
+            return
+        self.upto = cut
+        text = shown_answer(raw[:cut], self.shown)
+        if text and text != self.last:  # a second space, say, adds nothing to show
+            self.last = text
+            self.on_text(text)
 
 
 def long_date(memory: Memory) -> str:
@@ -310,14 +360,23 @@ class Answerer:
         return extra
 
     # -- answering -------------------------------------------------------------------------
-    def ask(self, question: str) -> Answer:
-        """Answer `question` from the store's memories."""
+    def ask(
+        self,
+        question: str,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer:
+        """Answer `question`; a streaming model shows its answer to `on_text` as it writes it."""
         now = self.clock.now()
         hits, found = self.relevant(question, now)
         if not hits:
             return Answer(question, DONT_KNOW, abstained=True, time_range=found)
         shown = hits[: self.settings.answer_memories]
-        answer = self._by_model(question, shown, found) if self.llm is not None else None
+        answer = None
+        if self.llm is not None:
+            answer = self._by_model(question, shown, found, on_text, cancel)
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("cancelled: nothing was changed")
         if answer is None:
             answer = self._extractive(question, shown, found)
         answer.hits = hits
@@ -359,15 +418,24 @@ class Answerer:
             f"{fence.wrap(records)}\nQuestion: {redact(question).text}"
         )
 
-    def _by_model(self, question: str, hits: list[Hit], found: TimeRange | None) -> Answer | None:
+    def _by_model(
+        self,
+        question: str,
+        hits: list[Hit],
+        found: TimeRange | None,
+        on_text: Callable[[str], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Answer | None:
         assert self.llm is not None
         memories = [h.memory for h in hits]
-        now = self.clock.now()
-        output = self.llm.run(
-            "answer", self.prompt(question, memories, DataFence.new(), now), ANSWER
-        )
+        prompt = self.prompt(question, memories, DataFence.new(), self.clock.now())
+        if isinstance(self.llm, StreamingLLM) and (on_text is not None or cancel is not None):
+            preview = AnswerPreview(on_text or (lambda text: None), len(memories))
+            output = self.llm.run_streaming("answer", prompt, ANSWER, preview.feed, cancel)
+        else:
+            output = self.llm.run("answer", prompt, ANSWER)
         numbers = [n for n in dict.fromkeys(output.get("citations", [])) if 0 <= n < len(memories)]
-        text = " ".join(redact(str(output.get("answer", ""))).text.split())
+        text = shown_answer(str(output.get("answer", "")), set(numbers))
         confidence = str(output.get("confidence", "none"))
         if confidence == "none" and not numbers:
             return Answer(question, DONT_KNOW, abstained=True, by="model", time_range=found)
@@ -376,8 +444,6 @@ class Answerer:
             answer.warnings.append("the model's answer cited no memory; showing the memories found")
             return answer
         citations = self._cite([(n + 1, memories[n]) for n in numbers])
-        for n in numbers:  # the model cites 0-based numbers; the user sees [1], [2], ...
-            text = text.replace(f"[{n}]", f"[{n + 1}]")
         if not re.search(r"\[\d+\]", text):
             text += " " + " ".join(f"[{c.number}]" for c in citations)
         return Answer(question, text, citations, confidence, by="model", time_range=found)
