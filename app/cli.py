@@ -445,10 +445,16 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mnemo", description="Mnemo: a private, local memory of what you saw and said."
+        prog="mnemo",
+        description="Mnemo: a private, local memory of what you saw and said. "
+        "With no command, the desktop app starts.",
     )
     parser.add_argument("--home", help="profile folder (default: MNEMO_HOME or the platform dirs)")
     parser.add_argument("--version", action="version", version="mnemo 0.1.0")
+    parser.add_argument(
+        "--hidden", action="store_true", help="start the desktop app in the tray, window hidden"
+    )
+    parser.add_argument("--smoke", type=float, default=0.0, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("init", help="create an encrypted store")
@@ -523,8 +529,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
-        parser.print_help(out)
-        return 0
+        from app.main import main as desktop_app
+
+        gui_args = ["--hidden"] if args.hidden else []
+        if args.home:
+            gui_args += ["--home", args.home]
+        if args.smoke:
+            gui_args += ["--smoke", str(args.smoke)]
+        return desktop_app(gui_args)
     try:
         return int(args.func(args, out))
     except ExpectedError as exc:

@@ -246,6 +246,8 @@ class MemoryBrowser(QtWidgets.QWidget):
         layout = QtWidgets.QVBoxLayout(pane)
         self.table = QtWidgets.QTableView()
         self.table.setAccessibleName("Memories")
+        self.table.horizontalHeader().setAccessibleName("Memory columns")
+        self.table.verticalHeader().setAccessibleName("Memory rows")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)

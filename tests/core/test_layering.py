@@ -58,3 +58,13 @@ def test_the_walk_sees_real_imports(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("import PySide6.QtCore\nfrom llama_cpp import Llama\nfrom . import sibling\n")
     assert imported_modules(sample) == {"PySide6", "llama_cpp"}
+
+
+def test_qt_is_imported_only_through_the_shim() -> None:
+    offenders = []
+    for folder in ("app", "core", "models", "bench", "tests"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if "PySide6" in imported_modules(path) and rel != "app/qt.py":
+                offenders.append(rel)
+    assert offenders == []

@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
-from app.gui.context import AppContext  # noqa: E402
-from core.home import Home  # noqa: E402
-from core.profile import init_store  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from models.embedders import HashingEmbedder  # noqa: E402
-from tests.conftest import TEST_SCRYPT_N  # noqa: E402
+from app.gui.context import AppContext
+from core.home import Home
+from core.profile import init_store
+from core.settings import Settings
+from models.embedders import HashingEmbedder
+from tests.conftest import TEST_SCRYPT_N
 
 PASSPHRASE = "correct horse battery staple"
 
