@@ -139,6 +139,7 @@ class Shell(QObject):
         self.window = MainWindow(ctx, hide_to_tray=self._has_tray, quit_app=self.quit)
         self.window.setWindowIcon(app_icon())
         self.tray = TrayMonitor(ctx, self.capture, self.show_window, self.quit)
+        self.window.add_capture_menu(self.tray.capture_actions())
         ctx.events.lock_requested.connect(self.lock)
         ctx.events.settings_changed.connect(self._settings_changed)
         self.capture.start()
@@ -198,6 +199,7 @@ class Shell(QObject):
             self.tray.deleteLater()
             self.tray = None
         if self.window is not None:
+            self.window.timeline.shutdown()
             self.window.hide()
             self.window.deleteLater()
             self.window = None

@@ -8,7 +8,6 @@ create an application object; `app.main` does that.
 
 from __future__ import annotations
 
-
 from PySide6 import QtCore, QtGui, QtTest, QtWidgets
 from PySide6.QtCore import Property, QObject, Qt, QThread, QTimer, Signal, Slot
 
@@ -28,4 +27,3 @@ __all__ = [
 ]
 
 QT_VERSION = QtCore.qVersion()
-

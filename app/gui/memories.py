@@ -499,7 +499,8 @@ class MemoryBrowser(QtWidgets.QWidget):
             )
         elif rows:
             more = ", scroll down for more" if self.model.canFetchMore() else ""
-            self.summary.setText(f"{rows} memories shown, newest first{more}.")
+            noun = "memory" if rows == 1 else "memories"
+            self.summary.setText(f"{rows} {noun} shown, newest first{more}.")
         else:
             self.summary.setText("No memories match these filters.")
 

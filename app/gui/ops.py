@@ -234,7 +234,9 @@ def show_error(parent: QtWidgets.QWidget | None, error: BaseException) -> None:
         log.error("background operation failed:\n%s", details)
     box = QtWidgets.QMessageBox(parent)
     box.setIcon(
-        QtWidgets.QMessageBox.Icon.Warning if details is None else QtWidgets.QMessageBox.Icon.Critical
+        QtWidgets.QMessageBox.Icon.Warning
+        if details is None
+        else QtWidgets.QMessageBox.Icon.Critical
     )
     box.setWindowTitle("Mnemo")
     box.setText(message)

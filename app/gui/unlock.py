@@ -212,7 +212,9 @@ class UnlockDialog(QtWidgets.QDialog):
 
     def _set_busy(self, busy: bool) -> None:
         self.unlock_button.setEnabled(not busy)
-        self.passphrase_edit.setEnabled(not busy)
+        # Read-only rather than disabled: a disabled field gives its focus away (to Quit, which
+        # then takes the Enter meant for the next attempt).
+        self.passphrase_edit.setReadOnly(busy)
 
     def done(self, result: int) -> None:
         """Close the dialog; an unlock still running is cancelled and its store closed."""

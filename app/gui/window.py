@@ -44,7 +44,11 @@ def capture_line(health: Health | None, now: datetime | None = None) -> str:
         return STATE_TEXT[State.STOPPED]
     state, message = health.verdict(now or datetime.now(UTC))
     text = STATE_TEXT.get(state, str(state))
-    return f"{text}: {message}" if message else text
+    if not message or message == state.value:
+        return text
+    if message.startswith(state.value):  # "recording; last frame written 5 s ago"
+        return message[0].upper() + message[1:]
+    return f"{text}: {message}"
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -106,6 +110,7 @@ class MainWindow(QtWidgets.QMainWindow):
         events.open_observation.connect(self.open_observation)
         events.capture_health.connect(self._health)
         events.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.chat.setFocus()  # a new window is ready to type into the chat
 
     # -- navigation ------------------------------------------------------------------------
     def show_page(self, index: int) -> None:
@@ -179,12 +184,25 @@ class MainWindow(QtWidgets.QMainWindow):
         about = help_.addAction("&About Mnemo")
         about.triggered.connect(self._about)
 
+    def add_capture_menu(self, actions: list[QtGui.QAction]) -> None:
+        """Offer the tray's capture commands in the window too, with keyboard shortcuts."""
+        keys = ["Ctrl+Shift+P", "", "", "Ctrl+Shift+R", "Ctrl+Shift+C"]
+        menu = QtWidgets.QMenu("&Capture", self)
+        for action, key in zip(actions, keys, strict=False):
+            if key:
+                action.setShortcut(QtGui.QKeySequence(key))
+            menu.addAction(action)
+            self.addAction(action)  # the shortcut works while the window has focus
+        self.menuBar().insertMenu(self.menuBar().actions()[1], menu)
+
     def _shortcuts(self) -> None:
         QtWidgets.QMessageBox.information(
             self,
             "Keyboard shortcuts",
             "Ctrl+1 … Ctrl+4: Chat, Timeline, Memories, Settings\n"
             "Ctrl+L: lock Mnemo\nCtrl+W: close the window (Mnemo stays in the tray)\n"
+            "Ctrl+Shift+P: pause capture for 15 minutes, Ctrl+Shift+R: resume, "
+            "Ctrl+Shift+C: capture now\n"
             "Ctrl+Q: quit\n\nChat: Enter sends, Shift+Enter starts a new line\n"
             "Timeline: ←/→ previous/next frame, PageUp/PageDown previous/next activity, "
             "Ctrl+F search, Ctrl+G go to a date\n"

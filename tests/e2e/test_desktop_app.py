@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.core.capture.xdesktop import (
     XServer,
@@ -38,6 +39,7 @@ PASSPHRASE = "a long test passphrase"
 @pytest.fixture
 def desktop(tmp_path: Path) -> Iterator[XServer]:
     require_tools(("Xvfb", "openbox", "xdotool", "trayer", "tesseract"))
+    (tmp_path / "x").mkdir()
     with XServer(tmp_path / "x", size=(1600, 1000)) as server:
         tray = subprocess.Popen(
             ["trayer", "--edge", "top", "--align", "right", "--height", "28", "--width", "10"],
@@ -57,11 +59,21 @@ def mnemo_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "app.cli"]
 
 
-def ocr(path: Path) -> str:
-    done = subprocess.run(
-        ["tesseract", str(path), "-", "--psm", "11"], capture_output=True, text=True, timeout=60
+def ocr(path: Path, display: str, window: str) -> str:
+    """The text tesseract reads in `window` on the screenshot (cropped, enlarged twice)."""
+    geometry = dict(
+        line.split("=", 1)
+        for line in xdotool(display, "getwindowgeometry", "--shell", window).split()
     )
-    return done.stdout
+    x, y, w, h = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+    crop = path.with_name(path.stem + "-window.png")
+    with Image.open(path) as image:
+        part = image.crop((x, y, x + w, y + h)).convert("L")
+        part.resize((w * 2, h * 2), Image.Resampling.LANCZOS).save(crop)
+    done = subprocess.run(
+        ["tesseract", str(crop), "-", "--psm", "3"], capture_output=True, text=True, timeout=60
+    )
+    return " ".join(done.stdout.split())
 
 
 def find_window(display: str, name: str, timeout: float = 30.0) -> str:
@@ -82,11 +94,12 @@ def find_window(display: str, name: str, timeout: float = 30.0) -> str:
     return found[0]
 
 
-def shot(display: str, name: str, tmp_path: Path) -> tuple[Path, str]:
+def shot(display: str, window: str, name: str, tmp_path: Path) -> str:
+    """Save the screen as an artifact; the text read in `window`."""
     path = screenshot(display, tmp_path / f"{name}.png")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shutil.copy(path, ARTIFACTS / path.name)
-    return path, ocr(path)
+    return ocr(path, display, window)
 
 
 def test_the_app_unlocks_chats_and_shows_every_view(desktop: XServer, tmp_path: Path) -> None:
@@ -113,7 +126,7 @@ def test_the_app_unlocks_chats_and_shows_every_view(desktop: XServer, tmp_path: 
         xdotool(display, "type", "--delay", "20", "wrong passphrase")
         xdotool(display, "key", "Return")
         time.sleep(2.0)
-        _, wrong = shot(display, "unlock-wrong-passphrase", tmp_path)
+        wrong = shot(display, dialog, "unlock-wrong-passphrase", tmp_path)
         assert "wrong passphrase" in wrong.lower()
         xdotool(display, "windowactivate", "--sync", dialog)
         xdotool(display, "key", "ctrl+a")
@@ -128,23 +141,24 @@ def test_the_app_unlocks_chats_and_shows_every_view(desktop: XServer, tmp_path: 
             xdotool(display, "type", "--delay", "15", line)
             xdotool(display, "key", "Return")
             time.sleep(3.0)
-        _, chat = shot(display, "chat", tmp_path)
+        chat = shot(display, window, "chat", tmp_path)
         assert "Lisbon" in chat
         assert "Remembered" in chat
 
         xdotool(display, "key", "ctrl+2")
         time.sleep(2.5)
-        _, timeline = shot(display, "timeline", tmp_path)
-        assert "Timeline" in timeline
+        timeline = shot(display, window, "timeline", tmp_path)
+        assert "Previous day" in timeline and "Memories from this moment" in timeline
+        assert "frame 1 of" in timeline or "frame 2 of" in timeline  # the app captured itself
 
         xdotool(display, "key", "ctrl+3")
         time.sleep(2.0)
-        _, memories = shot(display, "memories", tmp_path)
+        memories = shot(display, window, "memories", tmp_path)
         assert "Lisbon" in memories
 
         xdotool(display, "key", "ctrl+4")
         time.sleep(2.0)
-        _, settings = shot(display, "settings", tmp_path)
+        settings = shot(display, window, "settings", tmp_path)
         assert "Capture" in settings
 
         xdotool(display, "windowactivate", "--sync", window)

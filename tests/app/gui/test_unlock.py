@@ -9,7 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.gui.unlock import WRONG_PASSPHRASE, UnlockDialog, unlock
-from app.qt import QtCore, QtWidgets
+from app.qt import Qt, QtCore, QtWidgets
 from core.home import Home
 from core.profile import init_store
 from core.settings import Settings
@@ -109,8 +109,10 @@ def test_a_wrong_passphrase_says_so_changes_nothing_and_allows_a_retry(
     assert dialog.isVisible() and dialog.store is None
     assert dialog.unlock_button.isEnabled() and dialog.passphrase_edit.isEnabled()
     assert snapshot(mnemo_home.data_dir) == before
+    # The field keeps the focus, so the next attempt is typed there and Enter unlocks.
+    assert dialog.focusWidget() is dialog.passphrase_edit
     qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
-    dialog.unlock_button.click()
+    qtbot.keyClick(dialog.passphrase_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: dialog.store is not None)
     assert not dialog.isVisible()
     assert dialog.store is not None

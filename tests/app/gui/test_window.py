@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from app.gui.context import AppContext, run_now
@@ -69,6 +70,7 @@ def test_every_view_is_one_shortcut_away(ctx: AppContext, qtbot: Any) -> None:
     win.activateWindow()
     qtbot.waitUntil(lambda: QtWidgets.QApplication.activeWindow() is win)
     assert win.current_page() == "Chat"
+    assert QtWidgets.QApplication.focusWidget() is win.chat.input  # ready to type
     for n, name in enumerate(PAGES, start=1):
         qtbot.keyClick(win, Qt.Key(Qt.Key.Key_0 + n), Qt.KeyboardModifier.ControlModifier)
         assert win.current_page() == name
@@ -107,3 +109,8 @@ def test_the_status_bar_shows_the_capture_state(ctx: AppContext, qtbot: Any) -> 
     ctx.events.capture_health.emit(Health(state=State.PAUSED, message="for 15 min"))
     assert win.capture_label.text().startswith("Capture paused")
     assert capture_line(None) == "Capture is off"
+    now = datetime.now(UTC)
+    recording = Health(
+        state=State.RECORDING, started_at=now, last_tick_at=now, last_frame_at=now, interval=5
+    )
+    assert capture_line(recording, now) == "Recording; last frame written 0 s ago"
