@@ -59,14 +59,62 @@ def has_display(environ: dict[str, str] | None = None, platform: str | None = No
     return bool(env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"))
 
 
+def dark_palette() -> QtGui.QPalette:
+    """Fusion's colours for a dark desktop (the xcb platform has no dark palette to give)."""
+    role, group = QtGui.QPalette.ColorRole, QtGui.QPalette.ColorGroup
+    colours = {
+        role.Window: "#2b2b2b",
+        role.WindowText: "#e6e6e6",
+        role.Base: "#1e1e1e",
+        role.AlternateBase: "#262626",
+        role.ToolTipBase: "#3a3a3a",
+        role.ToolTipText: "#f0f0f0",
+        role.PlaceholderText: "#8c8c8c",
+        role.Text: "#e6e6e6",
+        role.Button: "#353535",
+        role.ButtonText: "#e6e6e6",
+        role.BrightText: "#ff6b6b",
+        role.Light: "#474747",
+        role.Midlight: "#3d3d3d",
+        role.Mid: "#2a2a2a",
+        role.Dark: "#1a1a1a",
+        role.Shadow: "#0d0d0d",
+        role.Highlight: "#3d7bd9",
+        role.HighlightedText: "#ffffff",
+        role.Link: "#7aa7ff",
+        role.LinkVisited: "#b48cff",
+    }
+    palette = QtGui.QPalette()
+    for colour_role, value in colours.items():
+        palette.setColor(colour_role, QtGui.QColor(value))
+    for colour_role in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(group.Disabled, colour_role, QtGui.QColor("#7a7a7a"))
+    return palette
+
+
 def apply_theme(app: QtWidgets.QApplication, theme: str) -> None:
-    """Follow the desktop's light or dark scheme, or force one (Fusion draws both faithfully)."""
+    """Follow the desktop's light or dark scheme, or force one (Fusion draws both faithfully).
+
+    The desktop's choice reaches Qt through its platform theme (GNOME, KDE, Windows, macOS);
+    where that says dark, or the user chose dark, Mnemo sets a dark palette itself, since not
+    every platform plugin provides one."""
+    if not _platform_palette:
+        _platform_palette.append(QtGui.QPalette(app.palette()))
     app.setStyle("Fusion")
-    scheme = {
-        "light": Qt.ColorScheme.Light,
-        "dark": Qt.ColorScheme.Dark,
-    }.get(theme, Qt.ColorScheme.Unknown)
-    app.styleHints().setColorScheme(scheme)
+    hints = app.styleHints()
+    scheme = {"light": Qt.ColorScheme.Light, "dark": Qt.ColorScheme.Dark}.get(
+        theme, Qt.ColorScheme.Unknown
+    )
+    hints.setColorScheme(scheme)
+    style = app.style()
+    dark = theme == "dark" or (theme == "system" and hints.colorScheme() == Qt.ColorScheme.Dark)
+    if dark:
+        app.setPalette(dark_palette())
+    elif style is not None:
+        app.setPalette(style.standardPalette() if theme == "light" else _platform_palette[0])
+
+
+_platform_palette: list[QtGui.QPalette] = []  # the desktop's own, before Mnemo changed it
 
 
 def app_icon() -> QtGui.QIcon:

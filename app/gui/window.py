@@ -67,7 +67,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._told_about_tray = False
         self.setWindowTitle("Mnemo")
         self.setAccessibleName("Mnemo main window")
-        self.resize(1200, 800)
+        screen = QtGui.QGuiApplication.primaryScreen()
+        room = screen.availableGeometry().size() * 0.9 if screen is not None else None
+        self.resize(
+            min(1200, room.width()) if room else 1200, min(800, room.height()) if room else 800
+        )
 
         self.chat = ChatView(ctx)
         self.timeline = TimelineView(ctx)

@@ -11,6 +11,7 @@ sections of the settings. Ctrl+Q must end the process cleanly.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -171,3 +173,54 @@ def test_the_app_unlocks_chats_and_shows_every_view(desktop: XServer, tmp_path: 
         log.close()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(tmp_path / "mnemo.log", ARTIFACTS / "mnemo.log")
+
+
+def test_a_dark_theme_at_twice_the_scale_stays_legible(desktop: XServer, tmp_path: Path) -> None:
+    display = desktop.display
+    env = desktop_env(display)
+    env.update(
+        MNEMO_HOME=str(tmp_path / "profile"),
+        MNEMO_PASSPHRASE=PASSPHRASE,
+        QT_QPA_PLATFORM="xcb",
+        QT_SCALE_FACTOR="2",
+        PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring",
+    )
+    subprocess.run(
+        [*mnemo_command(), "init", "--key-storage", "passphrase"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    settings = tmp_path / "profile" / "config" / "settings.json"
+    data = json.loads(settings.read_text())
+    data.setdefault("desktop", {})["theme"] = "dark"
+    data.setdefault("capture", {})["enabled"] = False
+    settings.write_text(json.dumps(data))
+    app = subprocess.Popen(
+        mnemo_command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        window = find_window(display, "^Mnemo$", timeout=60)
+        xdotool(display, "windowactivate", "--sync", window)
+        xdotool(display, "key", "ctrl+3")
+        time.sleep(2.0)
+        text = shot(display, window, "memories-dark-2x", tmp_path)
+        assert "Memory types" in text and "Include older versions" in text
+        with Image.open(ARTIFACTS / "memories-dark-2x.png") as image:
+            geometry = dict(
+                line.split("=", 1)
+                for line in xdotool(display, "getwindowgeometry", "--shell", window).split()
+            )
+            x, y, w, h = (int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+            part = image.crop((x, y, x + w, y + h)).convert("L")
+            mean = float(np.asarray(part).mean())
+        assert mean < 90, f"the window is not dark (mean grey {mean:.0f})"
+        # At twice the scale the sidebar (150 logical px) is 300 physical pixels wide.
+        assert w >= 1200
+        xdotool(display, "key", "ctrl+q")
+        assert app.wait(timeout=60) == 0
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()

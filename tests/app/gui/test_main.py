@@ -26,3 +26,18 @@ def test_mnemo_without_a_display_says_so_in_one_line_and_points_to_the_cli(mnemo
     assert done.stderr.strip().splitlines() == [NO_DISPLAY]
     assert "mnemo --help" in done.stderr
     assert not mnemo_home.data_dir.exists()  # nothing was created
+
+
+def test_the_theme_setting_gives_a_dark_or_light_palette(qapp) -> None:
+    from app.main import apply_theme
+    from app.qt import QtGui
+
+    def window_lightness() -> int:
+        return qapp.palette().color(QtGui.QPalette.ColorRole.Window).lightness()
+
+    apply_theme(qapp, "dark")
+    dark = window_lightness()
+    apply_theme(qapp, "light")
+    light = window_lightness()
+    apply_theme(qapp, "system")
+    assert dark < 80 < 160 < light
