@@ -303,6 +303,12 @@ class Shell(QObject):
         self.app.quit()
 
 
+def _say(line: str) -> None:
+    """One line on stderr, where there is one (a windowed Windows build has none)."""
+    if sys.stderr is not None:
+        sys.stderr.write(line + "\n")
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="mnemo", add_help=False)
     parser.add_argument("--home")
@@ -315,7 +321,7 @@ def main(argv: Sequence[str] = ()) -> int:
     """Run the desktop app until the user quits; 2 when it cannot start."""
     args = parse_args(argv)
     if not has_display():
-        sys.stderr.write(NO_DISPLAY + "\n")
+        _say(NO_DISPLAY)
         return 2
     QtGui.QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
@@ -335,7 +341,7 @@ def main(argv: Sequence[str] = ()) -> int:
         store = shell.open_store()
     except ExpectedError as exc:
         QtWidgets.QMessageBox.critical(None, "Mnemo", exc.message)
-        sys.stderr.write(f"mnemo: {exc.message}\n")
+        _say(f"mnemo: {exc.message}")
         return 2
     if store is None:
         return 0

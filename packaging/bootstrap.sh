@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything Mnemo needs on a fresh Debian/Ubuntu machine, then run it.
 #
-#   packaging/bootstrap.sh run     install, then Mnemo's main job (for now: the guided tour)
+#   packaging/bootstrap.sh run     install (and a menu entry), then Mnemo's main job (for now:
+#                                  the guided tour)
 #   packaging/bootstrap.sh test    install with the dev tools, then the full check:
 #                                  ruff, mypy and the whole pytest suite
 #
@@ -53,6 +54,9 @@ install_system_packages
 case "$mode" in
     run)
         install_python_packages ""
+        # The application menu entry and icons; Mnemo runs from .venv/bin/mnemo without them.
+        packaging/install-desktop.sh \
+            || echo "bootstrap: the menu entry was not installed; .venv/bin/mnemo still works" >&2
         exec .venv/bin/mnemo tour "$@"
         ;;
     test)
