@@ -73,7 +73,7 @@ def build_profile(root: Path, memories: int, days: int, per_day: int, seed: int)
             now = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
             seed_store(store, Generator(seed).history(memories, now), random.Random(seed))
         if days:
-            first = (datetime.now().astimezone() - timedelta(days=days)).date()
+            first = (datetime.now().astimezone() - timedelta(days=days - 1)).date()  # to today
             cipher = FrameCipher(store.derive_key(KEY_INFO))
             month = build_month(store, home.frames_dir, cipher, first, days, per_day)
             info["frames"] = month.frames
@@ -106,6 +106,9 @@ def child_startup(root: Path, launched: float) -> dict[str, Any]:
     built_at = time.time()
     window = shell.window
     assert window is not None and shell.ctx is not None
+    with shell.ctx.reader.read() as conn:
+        has_memories = conn.execute("SELECT 1 FROM memories LIMIT 1").fetchone() is not None
+        has_frames = conn.execute("SELECT 1 FROM frames LIMIT 1").fetchone() is not None
     handle = window.windowHandle()
     deadline = time.monotonic() + 30
     while handle is not None and not handle.isExposed() and time.monotonic() < deadline:
@@ -119,6 +122,19 @@ def child_startup(root: Path, launched: float) -> dict[str, Any]:
         time.sleep(0.001)
     app.processEvents()
     settled_at = time.time()
+    pages = {}
+    for index, ready in (
+        (2, lambda: window.memories.model.rowCount() > 0 or not has_memories),
+        (1, lambda: _frame_on_screen(window.timeline) or not has_frames),
+    ):
+        started = time.perf_counter()
+        window.show_page(index)
+        while not ready() and time.perf_counter() - started < 30:
+            app.processEvents()
+            time.sleep(0.0005)
+        window.repaint()
+        app.processEvents()
+        pages[index] = time.perf_counter() - started
     shell.stop()
     return {
         "interpreter_s": imported_at - launched,
@@ -129,7 +145,14 @@ def child_startup(root: Path, launched: float) -> dict[str, Any]:
         "settle_s": settled_at - painted_at,
         "usable_s": settled_at - launched,
         "shown_s": painted_at - launched,
+        "memories_page_s": pages[2],
+        "timeline_page_s": pages[1],
     }
+
+
+def _frame_on_screen(view: Any) -> bool:
+    frame = view.current_frame()
+    return bool(frame is not None and view.frame_view.image() is not None)
 
 
 def child_scrub(root: Path, days: int, positions: int) -> dict[str, Any]:
@@ -151,7 +174,7 @@ def child_scrub(root: Path, days: int, positions: int) -> dict[str, Any]:
     window.show_page(1)
     app.processEvents()
     today = datetime.now().astimezone().date()
-    chosen = [today - timedelta(days=n) for n in range(min(days, 5), 0, -1)]
+    chosen = [today - timedelta(days=n) for n in range(min(days, 5) - 1, -1, -1)]
     report = measure_scrub(window.timeline, chosen, positions=positions)
     shell.stop()
     return dict(report.summary())
@@ -190,10 +213,12 @@ def render(
         row = [startup[n][key] for n in names]
         ratio = row[-1] / row[0] if row[0] > 0 else float("nan")
         lines.append(f"{key[:-2]:<16}" + "".join(f"{v:>10.3f}" for v in row) + f"{ratio:>12.2f}")
-    for key in ("shown_s", "usable_s"):
+    for key in ("shown_s", "usable_s", "memories_page_s", "timeline_page_s"):
         row = [startup[n][key] for n in names]
         lines.append(
-            f"{key[:-2]:<16}" + "".join(f"{v:>10.3f}" for v in row) + f"{row[-1] / row[0]:>12.2f}"
+            f"{key[:-2]:<16}"
+            + "".join(f"{v:>10.3f}" for v in row)
+            + f"{row[-1] / max(row[0], 1e-6):>12.2f}"
         )
     full = profiles["full"]
     lines.append(f"full profile: {full['memories']:,} memories, {full['frames']:,} frames")

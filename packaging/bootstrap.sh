@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything Mnemo needs on a fresh Debian/Ubuntu machine, then run it.
 #
-#   packaging/bootstrap.sh run     install (and a menu entry), then Mnemo's main job (for now:
-#                                  the guided tour)
+#   packaging/bootstrap.sh run     install (and a menu entry), then Mnemo's main job: the
+#                                  desktop app (first run: its set-up wizard); on a machine
+#                                  with no display, the guided tour on the command line
 #   packaging/bootstrap.sh test    install with the dev tools, then the full check:
 #                                  ruff, mypy and the whole pytest suite
 #
@@ -57,6 +58,11 @@ case "$mode" in
         # The application menu entry and icons; Mnemo runs from .venv/bin/mnemo without them.
         packaging/install-desktop.sh \
             || echo "bootstrap: the menu entry was not installed; .venv/bin/mnemo still works" >&2
+        if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+            exec .venv/bin/mnemo "$@"
+        fi
+        echo "bootstrap: no display here, so the desktop app cannot open; taking the guided" \
+            "tour on the command line instead" >&2
         exec .venv/bin/mnemo tour "$@"
         ;;
     test)

@@ -41,3 +41,68 @@ def test_the_theme_setting_gives_a_dark_or_light_palette(qapp) -> None:
     light = window_lightness()
     apply_theme(qapp, "system")
     assert dark < 80 < 160 < light
+
+
+def shell_on_a_new_store(qapp, mnemo_home, monkeypatch):
+    from app.main import Shell
+    from core.profile import init_store
+    from core.settings import Settings
+    from models.embedders import HashingEmbedder
+    from tests.app.gui.conftest import PASSPHRASE
+    from tests.conftest import TEST_SCRYPT_N
+
+    settings = Settings()
+    settings.capture.enabled = False
+    settings.sleep.enabled = False
+    store = init_store(
+        mnemo_home,
+        settings,
+        HashingEmbedder(),
+        lambda: PASSPHRASE,
+        None,
+        "passphrase",
+        TEST_SCRYPT_N,
+    )
+    monkeypatch.setenv("MNEMO_PASSPHRASE", PASSPHRASE)
+    shell = Shell(qapp, mnemo_home, settings)
+    shell.start(store)
+    return shell, store
+
+
+def test_locking_closes_the_store_and_unlocking_builds_the_app_again(
+    qapp, mnemo_home, monkeypatch
+) -> None:
+    from core.errors import MnemoError
+
+    shell, store = shell_on_a_new_store(qapp, mnemo_home, monkeypatch)
+    try:
+        first = shell.ctx
+        assert first is not None and shell.window is not None and shell.window.isVisible()
+        first.events.lock_requested.emit()  # "Lock now" (Ctrl+L, the settings button)
+        assert shell.ctx is not None and shell.ctx is not first
+        assert shell.ctx.store is not store and shell.window.isVisible()
+        try:
+            store.stats()
+            closed = False
+        except MnemoError:
+            closed = True
+        except Exception:  # sqlite's ProgrammingError on a closed connection
+            closed = True
+        assert closed
+    finally:
+        shell.stop()
+
+
+def test_auto_lock_locks_after_the_idle_minutes_only(qapp, mnemo_home, monkeypatch) -> None:
+    shell, _store = shell_on_a_new_store(qapp, mnemo_home, monkeypatch)
+    try:
+        first = shell.ctx
+        shell.settings.desktop.auto_lock_minutes = 5
+        shell.activity.last_input -= 4 * 60
+        shell._check_idle()
+        assert shell.ctx is first  # four idle minutes: still open
+        shell.activity.last_input -= 2 * 60
+        shell._check_idle()
+        assert shell.ctx is not first  # six: locked, then unlocked again (MNEMO_PASSPHRASE)
+    finally:
+        shell.stop()
