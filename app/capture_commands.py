@@ -35,6 +35,7 @@ from core.home import Home
 from core.memory import Observation
 from core.pipeline.ingest import Pipeline
 from core.pipeline.rules import SpeakerRoles
+from core.ports import LLM
 from core.settings import Settings
 from core.store import Store
 
@@ -68,35 +69,47 @@ def parse_duration(text: str) -> timedelta:
 
 
 @contextmanager
-def monitor_for(
-    store: Store, settings: Settings, home: Home, schedule_sleep: bool = False
+def monitor_with(
+    store: Store, settings: Settings, home: Home, llm: LLM | None
 ) -> Iterator[Monitor]:
-    """A capture monitor on this session's desktop, feeding the memory pipeline; with
-    `schedule_sleep`, the nightly sleep job is scheduled in this process too."""
+    """A capture monitor on this session's desktop, feeding the memory pipeline run by `llm`
+    (a model shared with the rest of the process, or None for the rules)."""
     desktop = open_desktop()
     try:
         if settings.capture.ocr:
             tesseract_version()
             check_languages(settings.capture.ocr_language)
-        with configured_llm(settings, home) as model:
-            llm = SerialLLM(model) if model is not None else None
-            roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
-            pipeline = Pipeline(store, roles, llm, settings.pipeline)
+        roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
+        pipeline = Pipeline(store, roles, llm, settings.pipeline)
 
-            def ingest(observations: Sequence[Observation]) -> int:
-                report = pipeline.ingest(observations)
-                return report.added + report.updated + report.deleted
+        def ingest(observations: Sequence[Observation]) -> int:
+            report = pipeline.ingest(observations)
+            return report.added + report.updated + report.deleted
 
-            monitor = Monitor(store, home, settings.capture, desktop, MssScreen, ingest)
+        monitor = Monitor(store, home, settings.capture, desktop, MssScreen, ingest)
+        try:
+            yield monitor
+        finally:
+            monitor.close()
+    finally:
+        desktop.close()
+
+
+@contextmanager
+def monitor_for(
+    store: Store, settings: Settings, home: Home, schedule_sleep: bool = False
+) -> Iterator[Monitor]:
+    """A capture monitor with the configured model loaded for it; with `schedule_sleep`, the
+    nightly sleep job is scheduled in this process too."""
+    with configured_llm(settings, home) as model:
+        llm = SerialLLM(model) if model is not None else None
+        with monitor_with(store, settings, home, llm) as monitor:
             scheduler = nightly(store, settings, home, llm) if schedule_sleep else None
             try:
                 yield monitor
             finally:
                 if scheduler is not None:
                     scheduler.shutdown()
-                monitor.close()
-    finally:
-        desktop.close()
 
 
 def frame_summary(store: Store, frame_id: str) -> dict[str, Any]:

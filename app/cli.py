@@ -27,7 +27,7 @@ from core.dates import find_dates, start_of_day
 from core.errors import ExpectedError, InvalidInputError, MnemoError
 from core.home import Home
 from core.keys import system_keyring
-from core.memory import Action, Decision, Memory, MemoryType, Status
+from core.memory import Decision, Memory, MemoryType
 from core.pipeline.ingest import Pipeline
 from core.pipeline.rules import SpeakerRoles
 from core.profile import init_store, open_store
@@ -316,22 +316,7 @@ def cmd_memories(args: argparse.Namespace, out: TextIO) -> int:
                     why = ", ".join(memory.fields.get("quarantine", [])) or "flagged"
                     out.write(f"{memory.id}  [{why}]  {memory.text}\n")
         elif args.memories_command == "approve":
-            target = store.get_memory(args.id)
-            if target.status is not Status.QUARANTINED:
-                raise InvalidInputError(f"memory {target.id} is not waiting for review")
-            with store.write():
-                store.set_status(target.id, Status.ACTIVE)
-                store.record_decisions(
-                    [
-                        Decision(
-                            Action.APPROVE,
-                            "approved by the user after review",
-                            target.text,
-                            "user",
-                            target_id=target.id,
-                        )
-                    ]
-                )
+            target = store.approve(args.id)
             if args.json:
                 emit({"approved": target.id}, out)
             else:

@@ -21,27 +21,20 @@ import copy
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from app.capture_commands import MAX_PAUSE_MINUTES
+from app.capture_commands import MAX_PAUSE_MINUTES, monitor_with
 from app.gui.context import AppContext
 from app.qt import QObject, Qt, QTimer, Signal, Slot
 from core.capture import health as healthfile
-from core.capture.desktop import open_desktop
 from core.capture.health import Health, Pause, State
-from core.capture.monitor import Monitor, Tick
-from core.capture.ocr import check_languages, tesseract_version
-from core.capture.screen import MssScreen
+from core.capture.monitor import Tick
 from core.errors import CaptureUnavailableError, InvalidInputError, MnemoError
 from core.home import Home
-from core.memory import Observation
-from core.pipeline.ingest import Pipeline
-from core.pipeline.rules import SpeakerRoles
-from core.ports import LLM
 from core.settings import Settings, describe
 from core.store import Store
 
@@ -75,32 +68,6 @@ class CaptureMonitor(Protocol):
 
 
 MonitorFactory = Callable[[Store, Settings, Home], AbstractContextManager[CaptureMonitor]]
-
-
-@contextmanager
-def desktop_monitor(
-    store: Store, settings: Settings, home: Home, llm: LLM | None
-) -> Iterator[Monitor]:
-    """`monitor_for`'s wiring with a model that is already shared (the app loads one model only)."""
-    desktop = open_desktop()
-    try:
-        if settings.capture.ocr:
-            tesseract_version()
-            check_languages(settings.capture.ocr_language)
-        roles = SpeakerRoles.of(settings.chat.user_names, settings.chat.assistant_names)
-        pipeline = Pipeline(store, roles, llm, settings.pipeline)
-
-        def ingest(observations: Sequence[Observation]) -> int:
-            report = pipeline.ingest(observations)
-            return report.added + report.updated + report.deleted
-
-        monitor = Monitor(store, home, settings.capture, desktop, MssScreen, ingest)
-        try:
-            yield monitor
-        finally:
-            monitor.close()
-    finally:
-        desktop.close()
 
 
 @dataclass(frozen=True)
@@ -178,7 +145,7 @@ class CaptureController(QObject):
     def _desktop_monitor(
         self, store: Store, settings: Settings, home: Home
     ) -> AbstractContextManager[CaptureMonitor]:
-        return desktop_monitor(store, settings, home, self.ctx.shared_llm())
+        return monitor_with(store, settings, home, self.ctx.shared_llm())  # one shared model
 
     # -- starting and stopping ---------------------------------------------------------------
     @property
@@ -425,6 +392,5 @@ __all__ = [
     "CaptureMonitor",
     "CaptureStatus",
     "MonitorFactory",
-    "desktop_monitor",
     "snapshot",
 ]

@@ -66,27 +66,6 @@ def frame_for(store: Store, obs: Observation) -> str | None:
     return str(row[0]) if row else None
 
 
-def approve_memory(store: Store, memory_id: str) -> Memory:
-    """Release a quarantined memory, as `mnemo memories approve` does."""
-    target = store.get_memory(memory_id)
-    if target.status is not Status.QUARANTINED:
-        raise InvalidInputError(f"memory {target.id} is not waiting for review")
-    with store.write():
-        store.set_status(target.id, Status.ACTIVE)
-        store.record_decisions(
-            [
-                Decision(
-                    Action.APPROVE,
-                    "approved by the user after review",
-                    target.text,
-                    "user",
-                    target_id=target.id,
-                )
-            ]
-        )
-    return store.get_memory(target.id)
-
-
 def save_edit(store: Store, old: Memory, request: EditRequest) -> Memory:
     """Append the user's edit as a new version superseding `old`, with the decision logged."""
     new = edited_version(old, request)
@@ -795,7 +774,7 @@ class MemoryBrowser(QtWidgets.QWidget):
         def done(_saved: object) -> None:
             self._changed("Approved: it can now be used in answers.")
 
-        self._run(lambda job: approve_memory(store, memory.id), done)
+        self._run(lambda job: store.approve(memory.id), done)
 
 
-__all__ = ["MemoryBrowser", "approve_memory", "frame_for", "save_edit"]
+__all__ = ["MemoryBrowser", "frame_for", "save_edit"]

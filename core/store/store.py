@@ -921,6 +921,26 @@ class Store:
             )
             self._sync_state(stored.rowid)
 
+    def approve(self, memory_id: str) -> Memory:
+        """Release a quarantined memory for use in answers, with the user's decision logged."""
+        target = self.get_memory(memory_id)
+        if target.status is not Status.QUARANTINED:
+            raise InvalidInputError(f"memory {target.id} is not waiting for review")
+        with self.write():
+            self.set_status(target.id, Status.ACTIVE)
+            self.record_decisions(
+                [
+                    Decision(
+                        Action.APPROVE,
+                        "approved by the user after review",
+                        target.text,
+                        "user",
+                        target_id=target.id,
+                    )
+                ]
+            )
+        return self.get_memory(target.id)
+
     def forget(self, memory_id: str) -> list[str]:
         """Erase a memory at the user's request: every version, its vectors and index entries, and
         its statement in the observations it came from. Returns the erased version ids.

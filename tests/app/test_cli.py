@@ -166,8 +166,12 @@ def test_tour_runs_on_bundled_data_and_touches_nothing(mnemo_home: Home) -> None
     assert not mnemo_home.data_dir.exists()
 
 
-def test_no_arguments_prints_help(mnemo_home: Home) -> None:
-    assert "usage: mnemo" in mnemo(home=mnemo_home).stdout
+def test_help_lists_the_commands_and_says_no_command_starts_the_app(mnemo_home: Home) -> None:
+    # `mnemo` with no command starts the desktop app (tests/app/gui/test_main.py).
+    shown = mnemo("--help", home=mnemo_home).stdout
+    assert "usage: mnemo" in shown and "With no command, the desktop app starts." in " ".join(
+        shown.split()
+    )
 
 
 def test_k_is_bounded_and_ids_shown_are_ids_accepted(ready: Home) -> None:
