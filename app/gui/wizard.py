@@ -555,6 +555,7 @@ class FirstRunWizard(QtWidgets.QWizard):
         self._create_op: Op[Store] | None = None
 
         self.setWindowTitle("Set up Mnemo")
+        self.setMinimumSize(640, 560)  # the welcome page's three lists fit without clipping
         self.setAccessibleName("Set up Mnemo")
         self.setOption(QtWidgets.QWizard.WizardOption.NoBackButtonOnStartPage)
         self.key_page = KeyPage(self.keyring is not None)
