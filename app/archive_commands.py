@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from app.terminal import progress_bar
 from core.archive import age
-from core.archive.export import Selection, export_archive
+from core.archive.export import ExportReport, Selection, export_archive
 from core.archive.importer import ImportReport, import_archive
 from core.archive.plain import export_jsonl, export_markdown
 from core.errors import InvalidInputError, PassphraseRequiredError
@@ -96,12 +96,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO, opened: Opener, when: Pars
                 "encrypted_to": report.encrypted_to,
                 "seconds": round(report.seconds, 3),
             }
-            counts = report.counts
-            summary = (
-                f"Wrote {counts.get('memories', 0)} memories, {counts.get('observations', 0)} "
-                f"observations, {counts.get('links', 0)} links, {counts.get('frames', 0)} frames "
-                f"({report.archive_bytes / 1e6:.1f} MB)"
-            )
+            summary = describe_export(report)
     if args.json:
         out.write(json.dumps(result) + "\n")
     else:
@@ -113,6 +108,16 @@ def cmd_export(args: argparse.Namespace, out: TextIO, opened: Opener, when: Pars
         else:
             out.write("Encrypted with your archive passphrase ('age -d' opens it too).\n")
     return 0
+
+
+def describe_export(report: ExportReport) -> str:
+    """What an encrypted export wrote, in one line (without where)."""
+    counts = report.counts
+    return (
+        f"Wrote {counts.get('memories', 0)} memories, {counts.get('observations', 0)} "
+        f"observations, {counts.get('links', 0)} links, {counts.get('frames', 0)} frames "
+        f"({report.archive_bytes / 1e6:.1f} MB)"
+    )
 
 
 def describe_import(report: ImportReport) -> str:

@@ -75,14 +75,14 @@ def _emit(data: Any, out: TextIO) -> None:
     out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
 
-def _installed(home: Home) -> list[Path]:
+def installed_models(home: Home) -> list[Path]:
     return sorted(home.models_dir.glob("*.gguf")) if home.models_dir.exists() else []
 
 
 def cmd_list(args: argparse.Namespace, home: Home, settings: Settings, out: TextIO) -> int:
     from models.catalog import load_catalog
 
-    installed = {p.name for p in _installed(home)}
+    installed = {p.name for p in installed_models(home)}
     rows = [
         {
             "name": e.name,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.archive_commands import describe_import
+from app.archive_commands import describe_export, describe_import
 from app.cli import parse_when
 from app.gui.context import AppContext
 from app.gui.ops import Job, describe_error, run_with_progress, show_error
@@ -43,12 +43,9 @@ def progress_label(label: str | None, fallback: str) -> str:
 
 def export_summary(report: ExportReport) -> str:
     """What an export wrote, in the CLI's words."""
-    counts = report.counts
     return (
-        f"Wrote {counts.get('memories', 0)} memories, {counts.get('observations', 0)} "
-        f"observations, {counts.get('links', 0)} links, {counts.get('frames', 0)} frames "
-        f"({report.archive_bytes / 1e6:.1f} MB) to {report.path}. Encrypted with your archive "
-        "passphrase ('age -d' opens it too)."
+        f"{describe_export(report)} to {report.path}. Encrypted with your archive passphrase "
+        "('age -d' opens it too)."
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from app.gui.context import AppContext
 from app.gui.ops import Job, run_with_progress, show_error
 from app.gui.settings_form import SettingsForm, compact, description_label
-from app.model_commands import _installed, cmd_use_base
+from app.model_commands import cmd_use_base, installed_models
 from app.qt import QtGui, QtWidgets
 from core.errors import CancelledError, ExpectedError
 from core.ports import OPERATIONS
@@ -157,7 +157,7 @@ class ModelsPage(QtWidgets.QWidget):
         self.base_label.setText(models.base or "none: rules only")
         self.embedder_label.setText(models.embedder)
         self.rules_button.setEnabled(bool(models.base))
-        installed = {p.name: p for p in _installed(self.ctx.home)}
+        installed = {p.name: p for p in installed_models(self.ctx.home)}
         _clear(self.installed_box)
         if not installed:
             self.installed_box.addWidget(QtWidgets.QLabel("No model files yet."))
