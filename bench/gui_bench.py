@@ -122,10 +122,12 @@ def child_startup(root: Path, launched: float) -> dict[str, Any]:
         time.sleep(0.001)
     app.processEvents()
     settled_at = time.time()
+    from bench.gui_timeline import frame_on_screen  # after the timed start-up
+
     pages = {}
     for index, ready in (
         (2, lambda: window.memories.model.rowCount() > 0 or not has_memories),
-        (1, lambda: _frame_on_screen(window.timeline) or not has_frames),
+        (1, lambda: frame_on_screen(window.timeline) or not has_frames),
     ):
         started = time.perf_counter()
         window.show_page(index)
@@ -148,11 +150,6 @@ def child_startup(root: Path, launched: float) -> dict[str, Any]:
         "memories_page_s": pages[2],
         "timeline_page_s": pages[1],
     }
-
-
-def _frame_on_screen(view: Any) -> bool:
-    frame = view.current_frame()
-    return bool(frame is not None and view.frame_view.image() is not None)
 
 
 def child_scrub(root: Path, days: int, positions: int) -> dict[str, Any]:

@@ -285,7 +285,7 @@ def _paint(view: Any) -> None:
     QtCore.QCoreApplication.sendPostedEvents(view.window(), QtCore.QEvent.Type.UpdateRequest)
 
 
-def _on_screen(view: Any) -> bool:
+def frame_on_screen(view: Any) -> bool:
     frame = view.current_frame()
     pane = view.frame_view
     return frame is not None and pane.frame_id() == frame.id and pane.image() is not None
@@ -299,7 +299,7 @@ def _wait_shown(view: Any, app: Any, timeout: float = 5.0) -> tuple[float, float
     while time.perf_counter() - started < timeout:
         before = time.perf_counter()
         app.processEvents()
-        if _on_screen(view):
+        if frame_on_screen(view):
             _paint(view)
             return (time.perf_counter() - before) * 1000, (time.perf_counter() - started) * 1000
         time.sleep(0.0005)  # let the workers run
@@ -345,7 +345,7 @@ def measure_scrub(
         report.scrub.append((time.perf_counter() - started) * 1000)
         frame = view.current_frame()
         visited.append(ts)
-        if frame is not None and not _on_screen(view):
+        if frame is not None and not frame_on_screen(view):
             deliver, latency = _wait_shown(view, app)
             report.deliver.append(deliver)
             report.latency.append(latency + report.scrub[-1])
@@ -355,7 +355,7 @@ def measure_scrub(
         view.scrub_to(ts)
         _paint(view)
         report.cached.append((time.perf_counter() - started) * 1000)
-        shown_at_once += _on_screen(view)
+        shown_at_once += frame_on_screen(view)
     report.cached_shown_at_once = shown_at_once / max(1, len(visited))
     view.go_to_end(False)
     _wait_shown(view, app)
@@ -366,10 +366,10 @@ def measure_scrub(
         _paint(view)
         report.keys.append((time.perf_counter() - started) * 1000)
         deadline = started + KEY_REPEAT_S
-        while time.perf_counter() < deadline and not _on_screen(view):
+        while time.perf_counter() < deadline and not frame_on_screen(view):
             app.processEvents()
             time.sleep(0.0005)
-        ready += _on_screen(view)
+        ready += frame_on_screen(view)
         while time.perf_counter() < deadline:
             app.processEvents()
             time.sleep(0.001)

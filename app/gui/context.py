@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,25 +160,16 @@ class AppContext:
         self.store.close()
 
 
-@contextmanager
-def wait_for(op: Op[Any]) -> Iterator[Op[Any]]:
-    """Run `op` and process events until it finished (for code that must block: shutdown, tests)."""
-    op.run()
-    yield op
+def run_now(ctx: AppContext, fn: Any, lane: str = "db") -> Any:
+    """Run `fn(job)` on a lane and wait for its result, re-raising its error (tests, shutdown)."""
+    op: Op[Any] = ctx.op(fn, lane).failure(lambda error: None).run()
     app = QtWidgets.QApplication.instance()
     while not op.finished and app is not None:
         app.processEvents()
         time.sleep(0.002)
-
-
-def run_now(ctx: AppContext, fn: Any, lane: str = "db") -> Any:
-    """Run `fn(job)` on a lane and wait for its result, re-raising its error (tests, shutdown)."""
-    op: Op[Any] = ctx.op(fn, lane).failure(lambda error: None)
-    with wait_for(op):
-        pass
     if op.error is not None:
         raise op.error
     return op.result
 
 
-__all__ = ["AppContext", "Events", "Job", "run_now", "wait_for"]
+__all__ = ["AppContext", "Events", "Job", "run_now"]
