@@ -6,18 +6,21 @@ import itertools
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 
 from core.errors import CancelledError
 from core.pipeline.answer import Answerer
+from core.pipeline.guard import DataFence
 from core.pipeline.ingest import Pipeline
 from core.pipeline.schemas import ANSWER
 from core.pipeline.stream import FieldStream
 from core.ports import StreamingLLM
 from core.store import Store
 from models.runtime import LlamaRuntime
-from tests.core.pipeline.conftest import ROLES, said
+from tests.core.pipeline.conftest import ROLES, T0, said
+from tests.core.recall_eval_helpers import FixedClock
 
 PROMPT = "Memories, by number, as quoted data:\n[0] I live in Lisbon.\nQuestion: where do I live?"
 
@@ -56,11 +59,15 @@ def test_a_cancel_set_before_the_turn_stops_it_at_once(tiny_model: LlamaRuntime)
 
 
 def test_the_answerer_streams_the_tiny_models_answer(
-    store: Store, tiny_model: LlamaRuntime
+    store: Store, tiny_model: LlamaRuntime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The prompt is pinned (its data fence is random, its first line today's date), so the tiny
+    # model writes the same noise every run; with a random fence it sometimes abstained.
+    monkeypatch.setattr(DataFence, "new", classmethod(lambda cls: cls("0a1b2c3d")))
     Pipeline(store, ROLES).ingest([said("I live in Lisbon now.", 0)])
     texts: list[str] = []
-    answer = Answerer(store, llm=tiny_model).ask("where do I live?", on_text=texts.append)
+    answerer = Answerer(store, llm=tiny_model, clock=FixedClock(T0 + timedelta(days=1)))
+    answer = answerer.ask("where do I live?", on_text=texts.append)
     assert texts  # the model's (noise) words were shown while it wrote them
     assert all(b.startswith(a) for a, b in itertools.pairwise(texts))
     # The final answer is the parsed one (or the extractive fallback when the noise cites
